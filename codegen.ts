@@ -1,0 +1,39 @@
+// GraphQL Code Generator: resolver types for each subgraph (federation-aware), and the typed
+// client the backoffice uses, from the composed supergraph and schema/operations/*.graphql.
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+const subgraphs = ["users"];
+
+const resolverConfig = (name: string) => ({
+  federation: true,
+  useIndexSignature: true,
+  useTypeImports: true,
+  enumsAsTypes: true,
+  contextType: `../context.ts#Context`,
+  mappers: mappers[name] ?? {},
+  scalars: { DateTime: "Date | string" },
+  avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+});
+
+/** Resolver parent types: what our resolvers pass around instead of the GraphQL shape. */
+const mappers: Record<string, Record<string, string>> = {
+  users: {
+    User: "../models.ts#UserModel",
+    Profile: "../models.ts#ProfileModel",
+    FollowEdge: "../models.ts#FollowEdgeModel",
+  },
+};
+
+const config: CodegenConfig = {
+  overwrite: true,
+  generates: {
+    ...Object.fromEntries(
+      subgraphs.map((name) => [
+        `subgraphs/${name}/src/generated/graphql.ts`,
+        { schema: `subgraphs/${name}/src/**/*.graphql`, plugins: ["typescript", "typescript-resolvers"], config: resolverConfig(name) },
+      ]),
+    ),
+  },
+};
+
+export default config;

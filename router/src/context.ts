@@ -1,0 +1,10 @@
+import type { Viewer } from "@melodi/kit";
+
+/** What the router knows about a request; forwarded to subgraphs by SubgraphClient. */
+export interface RouterContext {
+  viewer: Viewer | null;
+  /** The verified Authorization header, forwarded as is (each subgraph verifies it again). */
+  authorization: string | undefined;
+  requestId: string;
+  clientIp: string;
+}

@@ -1,0 +1,29 @@
+// The subgraphs of the supergraph: where each one's SDL lives and where it listens locally.
+// Adding a subgraph means adding it here (and its prisma/<name>/ folder).
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+export const root = path.resolve(import.meta.dirname, "..");
+
+export const SUBGRAPHS = [{ name: "users", port: 4001 }] as const;
+
+export type SubgraphName = (typeof SUBGRAPHS)[number]["name"];
+
+function graphqlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".graphql") && !entry.parentPath.includes("generated"))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** The subgraph's SDL: its schema.graphql first (it carries the @link), then every room's file. */
+export function subgraphSdl(name: string): string {
+  const dir = path.join(root, "subgraphs", name, "src");
+  const files = graphqlFiles(dir);
+  const main = path.join(dir, "schema.graphql");
+  return [main, ...files.filter((f) => f !== main)].map((f) => readFileSync(f, "utf8")).join("\n");
+}
+
+export function localUrl(port: number): string {
+  return `http://127.0.0.1:${port}/graphql`;
+}

@@ -1,0 +1,126 @@
+// Access-token verification and the caller ("viewer"), shared by the router and every subgraph:
+// each verifies the token itself rather than trusting a header (DESIGN.md §4).
+//
+// Tokens are RS256 JWTs with a `kid`, so keys can rotate: verifiers hold every public key that
+// may still have live tokens. A signature alone cannot say that a user was blocked a second ago,
+// so revocations are kept in Redis for as long as a token can live (15 minutes):
+//   auth:tv:<userId>     the user's current token version; older tokens are dead
+//                        (blocked, deleted, role changed, signed out everywhere)
+//   auth:sid:<sessionId> the session was signed out
+import jwt from "jsonwebtoken";
+import type { Redis } from "ioredis";
+import { unauthenticated, forbidden } from "./errors.ts";
+
+export const ROLES = ["USER", "ARTIST", "ADMIN"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Viewer {
+  id: string;
+  role: Role;
+  sessionId: string;
+}
+
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  sid: string;
+  tv: number;
+}
+
+/** kid → PEM public key. */
+export type PublicKeys = Record<string, string>;
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const JWT_ISSUER = "melodi-users";
+export const JWT_AUDIENCE = "melodi";
+/** Revocation records outlive the longest-lived token by a margin for clock skew. */
+export const REVOCATION_TTL_SECONDS = ACCESS_TOKEN_TTL_SECONDS + 60;
+
+export function parsePublicKeys(json: string | undefined): PublicKeys {
+  if (!json) throw new Error("JWT_PUBLIC_KEYS is not set (JSON object of kid → PEM public key).");
+  const parsed: unknown = JSON.parse(json);
+  if (!parsed || typeof parsed !== "object") throw new Error("JWT_PUBLIC_KEYS must be a JSON object.");
+  return parsed as PublicKeys;
+}
+
+function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+/** Verifies signature, expiry, issuer, audience and shape; throws UNAUTHENTICATED otherwise. */
+export function verifyAccessToken(token: string, keys: PublicKeys): AccessClaims {
+  const decoded = jwt.decode(token, { complete: true });
+  const kid = decoded && typeof decoded === "object" ? decoded.header.kid : undefined;
+  const key = kid ? keys[kid] : undefined;
+  if (!key) throw unauthenticated("Access token is invalid.");
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, key, { algorithms: ["RS256"], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) throw unauthenticated("Access token has expired.");
+    throw unauthenticated("Access token is invalid.");
+  }
+  if (typeof payload !== "object" || typeof payload.sub !== "string" || !isRole(payload.role) || typeof payload.sid !== "string" || typeof payload.tv !== "number") {
+    throw unauthenticated("Access token is invalid.");
+  }
+  return { sub: payload.sub, role: payload.role, sid: payload.sid, tv: payload.tv };
+}
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'.");
+  return match[1];
+}
+
+export const revocationKeys = {
+  tokenVersion: (userId: string) => `auth:tv:${userId}`,
+  session: (sessionId: string) => `auth:sid:${sessionId}`,
+};
+
+/** Records that tokens below `tokenVersion` are dead, for as long as such a token can live. */
+export async function revokeUserTokens(redis: Redis, userId: string, tokenVersion: number): Promise<void> {
+  await redis.set(revocationKeys.tokenVersion(userId), String(tokenVersion), "EX", REVOCATION_TTL_SECONDS);
+}
+
+export async function revokeSession(redis: Redis, sessionId: string): Promise<void> {
+  await redis.set(revocationKeys.session(sessionId), "1", "EX", REVOCATION_TTL_SECONDS);
+}
+
+export interface Authenticator {
+  /** The viewer for an Authorization header: null when absent, UNAUTHENTICATED when bad. */
+  authenticate(authorization: string | undefined): Promise<Viewer | null>;
+}
+
+export function createAuthenticator(opts: { keys: PublicKeys; redis: Redis }): Authenticator {
+  return {
+    async authenticate(authorization) {
+      const token = bearerToken(authorization);
+      if (!token) return null;
+      const claims = verifyAccessToken(token, opts.keys);
+      const [currentVersion, sessionRevoked] = await opts.redis.mget(revocationKeys.tokenVersion(claims.sub), revocationKeys.session(claims.sid));
+      if ((currentVersion !== null && currentVersion !== undefined && claims.tv < Number(currentVersion)) || sessionRevoked) {
+        throw unauthenticated("Access token has been revoked.");
+      }
+      return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+    },
+  };
+}
+
+export function requireViewer(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}
+
+export function requireRole(viewer: Viewer | null, ...roles: Role[]): Viewer {
+  const v = requireViewer(viewer);
+  if (!roles.includes(v.role)) throw forbidden();
+  return v;
+}
+
+/** The viewer themself or an admin. */
+export function requireSelfOrAdmin(viewer: Viewer | null, userId: string): Viewer {
+  const v = requireViewer(viewer);
+  if (v.id !== userId && v.role !== "ADMIN") throw forbidden();
+  return v;
+}

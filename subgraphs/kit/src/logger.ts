@@ -1,0 +1,20 @@
+// JSON logs (pino). Secrets never reach a log line: the paths below are redacted wherever
+// they appear, and GraphQL variables are never logged at all.
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+export function createLogger(service: string): Logger {
+  return pino({
+    name: service,
+    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+    redact: {
+      paths: [
+        "password", "*.password", "currentPassword", "*.currentPassword", "newPassword", "*.newPassword",
+        "token", "*.token", "refreshToken", "*.refreshToken", "accessToken", "*.accessToken",
+        "authorization", "*.authorization", "headers.authorization", "req.headers.authorization", "variables",
+      ],
+      censor: "[redacted]",
+    },
+  });
+}

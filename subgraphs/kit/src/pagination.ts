@@ -1,0 +1,65 @@
+// Relay connections (DESIGN.md §9): `first`/`after`, page size capped at 100, opaque cursors.
+import { badUserInput } from "./errors.ts";
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+}
+
+export function pageSize(args: PageArgs): number {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`first must be between 0 and ${MAX_PAGE_SIZE}.`, "first");
+  }
+  return first;
+}
+
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString("base64url");
+}
+
+/** Decodes a cursor made by encodeCursor with the given shape, or throws BAD_USER_INPUT. */
+export function decodeCursor(cursor: string, shape: ("string" | "number")[]): (string | number)[] {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(parts) && parts.length === shape.length && parts.every((p, i) => typeof p === shape[i])) {
+      return parts as (string | number)[];
+    }
+  } catch {
+    // fall through
+  }
+  throw badUserInput("after is not a valid cursor.", "after");
+}
+
+/**
+ * Builds a connection from `rows` fetched with `limit + 1`: the extra row only tells that a
+ * next page exists.
+ */
+export function toConnection<R, T>(rows: R[], limit: number, cursorOf: (row: R) => string, nodeOf: (row: R) => T, hasPrevious: boolean): Connection<T> {
+  const page = rows.slice(0, limit);
+  const edges = page.map((row) => ({ cursor: cursorOf(row), node: nodeOf(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > limit,
+      hasPreviousPage: hasPrevious,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { Redis } from "ioredis";
+
+export { Redis };
+
+/**
+ * One Redis connection. `keyPrefix` isolates environments sharing a server (tests use a
+ * prefix of their own so parallel runs never see each other's keys).
+ */
+export function createRedis(url: string, keyPrefix = process.env.REDIS_KEY_PREFIX ?? "melodi:"): Redis {
+  return new Redis(url, { keyPrefix, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+}

@@ -1,0 +1,71 @@
+// Builds and starts the users subgraph from explicit settings (main.ts reads them from the
+// environment; tests pass their own).
+import { readFileSync } from "node:fs";
+import { parse } from "graphql";
+import type { GraphQLResolverMap } from "@apollo/subgraph";
+import { createAuthenticator, createLogger, createRedis, DateTime, startSubgraph, type PublicKeys, type RunningService } from "@melodi/kit";
+import type { Context, Services } from "./context.ts";
+import { createDb } from "./db.ts";
+import { createLoaders } from "./loaders.ts";
+import { createAuthLimits, DEFAULT_AUTH_LIMITS, type AuthLimitSettings } from "./accounts/limits.ts";
+import type { SigningKey } from "./accounts/tokens.ts";
+import { resolvers as accounts } from "./accounts/resolvers.ts";
+import { resolvers as profiles } from "./profiles/resolvers.ts";
+import { resolvers as follows } from "./follows/resolvers.ts";
+import { resolvers as admin } from "./admin/resolvers.ts";
+
+export interface UsersConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisKeyPrefix?: string;
+  signingKey: SigningKey;
+  publicKeys: PublicKeys;
+  limits?: AuthLimitSettings;
+  development?: boolean;
+  onQuery?: (sql: string) => void;
+}
+
+function sdl(relative: string) {
+  return parse(readFileSync(new URL(relative, import.meta.url), "utf8"));
+}
+
+export async function startUsers(config: UsersConfig): Promise<RunningService & { services: Services }> {
+  const log = createLogger("users");
+  const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
+  const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
+  const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS) };
+
+  const modules = [
+    { typeDefs: sdl("./schema.graphql"), resolvers: { DateTime } },
+    { typeDefs: sdl("./accounts/accounts.graphql"), resolvers: accounts },
+    { typeDefs: sdl("./profiles/profiles.graphql"), resolvers: profiles },
+    { typeDefs: sdl("./follows/follows.graphql"), resolvers: follows },
+    { typeDefs: sdl("./admin/admin.graphql"), resolvers: admin },
+  ].map((m) => ({ typeDefs: m.typeDefs, resolvers: m.resolvers as GraphQLResolverMap<Context> }));
+
+  const running = await startSubgraph<Context>(
+    {
+      name: "users",
+      modules,
+      log,
+      development: config.development,
+      authenticator: createAuthenticator({ keys: config.publicKeys, redis }),
+      createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
+      health: {
+        database: () => db.$queryRaw`SELECT 1`,
+        redis: () => redis.ping(),
+      },
+    },
+    config.port,
+  );
+  return {
+    ...running,
+    services,
+    async stop() {
+      await running.stop();
+      await db.$disconnect();
+      redis.disconnect();
+    },
+  };
+}

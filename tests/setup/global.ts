@@ -1,0 +1,32 @@
+// Once per test run: a fresh database with every migration applied, shared by all test files
+// (each test makes its own users, so none depends on another's data), dropped at the end.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { migrateAll } from "../../scripts/db/migrations.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error("DATABASE_URL is not set: run the tests with `pnpm test`.");
+  const name = `melodi_test_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrateAll(url.toString());
+  project.provide("databaseUrl", url.toString());
+  project.provide("redisUrl", process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+
+  return async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+}

@@ -1,0 +1,87 @@
+// Starts real services in the test process (users subgraph, optionally the router) against the
+// run's database and Redis, with a Redis key prefix of their own so test files never share
+// state, and counts the SQL statements the subgraph sends.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { inject } from "vitest";
+import { startUsers } from "../../subgraphs/users/src/service.ts";
+import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
+import { startRouter } from "../../router/src/router.ts";
+import type { QueryLimits } from "../../router/src/queryLimits.ts";
+import { testKeys } from "./keys.ts";
+
+export interface StackOptions {
+  router?: boolean;
+  limits?: AuthLimitSettings;
+  requestsPerMinute?: number;
+  queryLimits?: QueryLimits;
+  usersPort?: number;
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export async function startStack(opts: StackOptions = {}) {
+  const keys = testKeys();
+  const redisKeyPrefix = `test:${randomBytes(4).toString("hex")}:`;
+  const databaseUrl = inject("databaseUrl");
+  const redisUrl = inject("redisUrl");
+  const sql = { count: 0, statements: [] as string[] };
+  const usersConfig = {
+    port: opts.usersPort ?? 0,
+    databaseUrl,
+    redisUrl,
+    redisKeyPrefix,
+    signingKey: keys.signingKey,
+    publicKeys: keys.publicKeys,
+    limits: opts.limits ?? { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 },
+    development: false,
+    onQuery: (statement: string) => {
+      sql.count += 1;
+      sql.statements.push(statement);
+    },
+  };
+  let users = await startUsers(usersConfig);
+  const router = opts.router
+    ? await startRouter({
+        port: 0,
+        supergraphPath: path.join(ROOT, "schema/supergraph.graphql"),
+        subgraphUrls: { users: users.url },
+        redisUrl,
+        redisKeyPrefix,
+        publicKeys: keys.publicKeys,
+        development: false,
+        requestsPerMinute: opts.requestsPerMinute ?? 100_000,
+        queryLimits: opts.queryLimits,
+        maxBodyBytes: 256 * 1024,
+      })
+    : undefined;
+
+  return {
+    keys,
+    sql,
+    get users() {
+      return users;
+    },
+    router,
+    /** Resets the statement counter and returns a function that reads it. */
+    countSql() {
+      sql.count = 0;
+      sql.statements = [];
+      return () => sql.count;
+    },
+    /** Stops the users subgraph (for outage tests). */
+    async stopUsers() {
+      await users.stop();
+    },
+    /** Starts the users subgraph again on the same port. */
+    async restartUsers() {
+      users = await startUsers({ ...usersConfig, port: users.port });
+    },
+    async stop() {
+      await router?.stop();
+      await users.stop().catch(() => {});
+    },
+  };
+}
