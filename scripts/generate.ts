@@ -1,15 +1,16 @@
-// Generates each subgraph's Prisma client from prisma/<name>/schema.prisma (offline; see
-// prisma.config.ts). Runs after install and before tests.
+// Generated code a fresh clone needs: each subgraph's Prisma client (offline, see
+// prisma.config.ts) and the GraphQL Code Generator outputs of codegen.ts.
 import { execFileSync } from "node:child_process";
 import { readdirSync, existsSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const prismaBin = path.join(root, "node_modules/.bin/prisma");
+const bin = (name: string) => path.join(root, "node_modules/.bin", name);
 
 for (const name of readdirSync(path.join(root, "prisma"))) {
   const schema = path.join(root, "prisma", name, "schema.prisma");
   if (!existsSync(schema)) continue;
-  execFileSync(prismaBin, ["generate", "--schema", schema], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  console.log(`prisma client generated for ${name}`);
+  execFileSync(bin("prisma"), ["generate", "--schema", schema], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 }
+execFileSync(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"], { cwd: root, stdio: "inherit" });
+console.log("generated: Prisma clients, resolver types");

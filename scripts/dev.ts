@@ -1,0 +1,24 @@
+// `pnpm start`: the whole stack locally, with demo data, until Ctrl-C.
+import { execFileSync } from "node:child_process";
+import { root } from "./subgraphs.ts";
+
+// Generated code first (Prisma clients, resolver types): a fresh clone has none.
+execFileSync(process.execPath, ["scripts/generate.ts"], { cwd: root, stdio: "inherit" });
+const { startLocalStack } = await import("./stack.ts");
+const stack = await startLocalStack();
+
+console.log(`
+Melodi is running.
+  Router (Apollo Sandbox):  ${stack.router.url}
+  users subgraph:           ${stack.users.url}
+  Health:                   ${stack.router.url.replace("/graphql", "/health/services")}
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void stack.stop().finally(() => process.exit(0));
+  });
+}
