@@ -74,12 +74,12 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     csrfPrevention: true,
     validationRules: [queryLimitsRule(config.queryLimits ?? DEFAULT_QUERY_LIMITS)],
     formatError(formatted: GraphQLFormattedError, error: unknown) {
-      // A subgraph that failed is named, so clients and operators know which one.
       const serviceName = formatted.extensions?.serviceName;
       const code = formatted.extensions?.code;
-      if (typeof serviceName === "string" && (code === "DOWNSTREAM_SERVICE_ERROR" || code === undefined)) {
-        log.warn({ serviceName, message: formatted.message }, "subgraph failed");
-        return { message: `The ${serviceName} service is unavailable.`, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "SERVICE_UNAVAILABLE", serviceName } };
+      // A subgraph that failed is named (SubgraphClient), so clients and operators know which.
+      if (code === "SERVICE_UNAVAILABLE" && typeof serviceName === "string") {
+        log.warn({ serviceName, path: formatted.path }, "subgraph unavailable");
+        return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code, serviceName } };
       }
       const masked = maskInternal(formatted, error);
       return typeof serviceName === "string" ? { ...masked, extensions: { ...masked.extensions, serviceName } } : masked;

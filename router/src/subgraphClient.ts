@@ -3,6 +3,7 @@
 // through make-fetch-happen and builds a node-fetch Request per call; on our machines that
 // stack was the largest share of gateway CPU (notes/gateway-performance.md), so the fetch is
 // ours. Behaviour kept: subgraph errors come back as GraphQL errors, timeouts fail the fetch.
+import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
@@ -30,25 +31,35 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;
 
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
-    const response = await this.pool.request({
-      path: this.url.pathname + this.url.search,
-      method: "POST",
-      headers,
-      body,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
-    const text = await response.body.text();
+    let response: Awaited<ReturnType<Pool["request"]>>;
+    let text: string;
+    try {
+      response = await this.pool.request({
+        path: this.url.pathname + this.url.search,
+        method: "POST",
+        headers,
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      text = await response.body.text();
+    } catch (err) {
+      // Refused, reset or timed out: say which service, not how (no addresses to clients).
+      throw new GraphQLError(`The ${this.name} service is unavailable.`, {
+        originalError: err instanceof Error ? err : undefined,
+        extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name },
+      });
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new Error(`${this.name} answered HTTP ${response.statusCode} without a JSON body`);
+      throw new GraphQLError(`The ${this.name} service answered HTTP ${response.statusCode}.`, { extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name } });
     }
     // Apollo Server answers some GraphQL errors (validation, CSRF) with 4xx and a GraphQL body;
     // keep those errors rather than replacing them with a transport error.
     if (response.statusCode >= 300 && !(parsed && typeof parsed === "object" && "errors" in parsed)) {
-      throw new Error(`${this.name} answered HTTP ${response.statusCode}`);
+      throw new GraphQLError(`The ${this.name} service answered HTTP ${response.statusCode}.`, { extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name } });
     }
     return parsed as GatewayGraphQLResponse;
   }

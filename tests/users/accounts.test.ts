@@ -15,8 +15,9 @@ const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { u
 const ME = `{ me { id email role profile { handle displayName bio avatarUrl } } }`;
 const REFRESH = `mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { session { accessToken refreshToken } userErrors { code field } } }`;
 
-async function userCount(): Promise<number> {
-  return stack.users.services.db.user.count();
+/** Accounts holding this email or handle (other test files create users concurrently). */
+async function accountsWith(email: string, handle: string): Promise<number> {
+  return stack.users.services.db.user.count({ where: { OR: [{ email: email.toLowerCase() }, { profile: { handleKey: handle.toLowerCase() } }] } });
 }
 
 describe("register", () => {
@@ -43,31 +44,30 @@ describe("register", () => {
     ["over-long display name", { displayName: "d".repeat(81) }, "TOO_LONG", ["input", "displayName"]],
     ["over-long email", { email: `${"e".repeat(250)}@x.io` }, "TOO_LONG", ["input", "email"]],
   ])("rejects a %s with a typed user error and writes nothing", async (_what, override, code, field) => {
-    const before = await userCount();
     const handle = unique();
-    const res = await gql(url, REGISTER, { input: { email: `${handle}@example.com`, handle, password: PASSWORD, ...override } });
+    const input = { email: `${handle}@example.com`, handle, password: PASSWORD, ...override };
+    const res = await gql(url, REGISTER, { input });
     expect(res.errors).toBeUndefined();
     expect(res.data.register.user).toBeNull();
     expect(res.data.register.session).toBeNull();
     expect(res.data.register.userErrors).toContainEqual(expect.objectContaining({ code, field }));
-    expect(await userCount()).toBe(before);
+    expect(await accountsWith(`${handle}@example.com`, handle)).toBe(0);
   });
 
   it("rejects a duplicate email, whatever its case", async () => {
     const account = await register(url);
-    const before = await userCount();
-    const res = await gql(url, REGISTER, { input: { email: account.email.toUpperCase(), handle: unique(), password: PASSWORD } });
+    const handle = unique();
+    const res = await gql(url, REGISTER, { input: { email: account.email.toUpperCase(), handle, password: PASSWORD } });
     expect(res.data.register.userErrors).toEqual([expect.objectContaining({ code: "EMAIL_TAKEN", field: ["input", "email"] })]);
-    expect(await userCount()).toBe(before);
+    expect(await accountsWith("nobody@nowhere", handle)).toBe(0);
   });
 
   it("rejects a duplicate handle, whatever its case", async () => {
     const account = await register(url);
-    const before = await userCount();
-    const handle = account.handle.toUpperCase();
-    const res = await gql(url, REGISTER, { input: { email: `${unique()}@example.com`, handle, password: PASSWORD } });
+    const email = `${unique()}@example.com`;
+    const res = await gql(url, REGISTER, { input: { email, handle: account.handle.toUpperCase(), password: PASSWORD } });
     expect(res.data.register.userErrors).toEqual([expect.objectContaining({ code: "HANDLE_TAKEN", field: ["input", "handle"] })]);
-    expect(await userCount()).toBe(before);
+    expect(await accountsWith(email, "-")).toBe(0);
   });
 });
 

@@ -8,6 +8,7 @@ const common = commonConfig(env);
 const service = await startUsers({
   ...common,
   port: Number(env.PORT ?? 4001),
+  host: env.HOST ?? "127.0.0.1",
   signingKey: { kid: requireEnv(env, "JWT_SIGNING_KID"), privateKey: requireEnv(env, "JWT_SIGNING_KEY") },
   limits: authLimitSettingsFromEnv(env),
 });

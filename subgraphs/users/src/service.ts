@@ -16,6 +16,8 @@ import { resolvers as admin } from "./admin/resolvers.ts";
 
 export interface UsersConfig {
   port: number;
+  /** Interface to listen on; 0.0.0.0 in containers. */
+  host?: string;
   databaseUrl: string;
   redisUrl: string;
   redisKeyPrefix?: string;
@@ -58,6 +60,7 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
       },
     },
     config.port,
+    config.host,
   );
   return {
     ...running,
