@@ -33,6 +33,14 @@ const config: CodegenConfig = {
         { schema: `subgraphs/${name}/src/**/*.graphql`, plugins: ["typescript", "typescript-resolvers"], config: resolverConfig(name) },
       ]),
     ),
+    // The backoffice's typed client: one TypedDocumentNode per operation, checked against the
+    // composed supergraph (what the router serves).
+    "schema/generated/backoffice.ts": {
+      schema: "schema/supergraph.graphql",
+      documents: "schema/operations/*.graphql",
+      plugins: ["typescript-operations", "typed-document-node"],
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string" }, avoidOptionals: { field: true, inputValue: false, object: false } },
+    },
   },
 };
 

@@ -14,6 +14,7 @@ import {
   createRedis,
   listen,
   makeFormatError,
+  type Logger,
   sendJson,
   type PublicKeys,
   type RunningService,
@@ -37,6 +38,7 @@ export interface RouterConfig {
   queryLimits?: QueryLimits;
   maxBodyBytes?: number;
   requestsPerMinute?: number;
+  log?: Logger;
 }
 
 /** Subgraph names and URLs from the supergraph's `join__Graph` enum, with overrides applied. */
@@ -46,7 +48,7 @@ export function subgraphsOf(supergraphSdl: string, overrides: Record<string, str
 }
 
 export async function startRouter(config: RouterConfig): Promise<RunningService> {
-  const log = createLogger("router");
+  const log = config.log ?? createLogger("router");
   const development = config.development ?? process.env.NODE_ENV !== "production";
   const supergraphSdl = readFileSync(config.supergraphPath, "utf8");
   const subgraphs = subgraphsOf(supergraphSdl, config.subgraphUrls);

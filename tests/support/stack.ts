@@ -9,6 +9,7 @@ import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limit
 import { startRouter } from "../../router/src/router.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { testKeys } from "./keys.ts";
+import type { Logger } from "@melodi/kit";
 
 export interface StackOptions {
   router?: boolean;
@@ -16,6 +17,8 @@ export interface StackOptions {
   requestsPerMinute?: number;
   queryLimits?: QueryLimits;
   usersPort?: number;
+  /** Loggers for the services (default: silent). */
+  logs?: { users?: Logger; router?: Logger };
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -37,6 +40,7 @@ export async function startStack(opts: StackOptions = {}) {
     publicKeys: keys.publicKeys,
     limits: opts.limits ?? { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 },
     development: false,
+    log: opts.logs?.users,
     onQuery: (statement: string) => {
       sql.count += 1;
       sql.statements.push(statement);
@@ -55,6 +59,7 @@ export async function startStack(opts: StackOptions = {}) {
         requestsPerMinute: opts.requestsPerMinute ?? 100_000,
         queryLimits: opts.queryLimits,
         maxBodyBytes: 256 * 1024,
+        log: opts.logs?.router,
       })
     : undefined;
 

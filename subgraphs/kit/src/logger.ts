@@ -1,13 +1,14 @@
 // JSON logs (pino). Secrets never reach a log line: the paths below are redacted wherever
 // they appear, and GraphQL variables are never logged at all.
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
-export function createLogger(service: string): Logger {
-  return pino({
+/** `destination` defaults to stdout; tests pass their own to read what was logged. */
+export function createLogger(service: string, destination?: DestinationStream, level?: string): Logger {
+  const options = {
     name: service,
-    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+    level: level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
     redact: {
       paths: [
         "password", "*.password", "currentPassword", "*.currentPassword", "newPassword", "*.newPassword",
@@ -16,5 +17,6 @@ export function createLogger(service: string): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "graphql";
 import type { GraphQLResolverMap } from "@apollo/subgraph";
-import { createAuthenticator, createLogger, createRedis, DateTime, startSubgraph, type PublicKeys, type RunningService } from "@melodi/kit";
+import { createAuthenticator, createLogger, type Logger, createRedis, DateTime, startSubgraph, type PublicKeys, type RunningService } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -26,6 +26,7 @@ export interface UsersConfig {
   limits?: AuthLimitSettings;
   development?: boolean;
   onQuery?: (sql: string) => void;
+  log?: Logger;
 }
 
 function sdl(relative: string) {
@@ -33,7 +34,7 @@ function sdl(relative: string) {
 }
 
 export async function startUsers(config: UsersConfig): Promise<RunningService & { services: Services }> {
-  const log = createLogger("users");
+  const log = config.log ?? createLogger("users");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
   const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS) };
