@@ -1,0 +1,30 @@
+# One image for every service of the workspace (router, each subgraph, the migration job);
+# docker-compose.yml picks the command per service. Node 24 runs the TypeScript sources
+# directly (type stripping), so there is no build step beyond generated code.
+FROM node:24-slim
+
+# pnpm 10 from npm (corepack fails here on package signatures, DESIGN.md §1). pnpm switches
+# itself to the exact version in package.json's "packageManager" field.
+RUN npm install -g pnpm@10
+
+WORKDIR /app
+
+# Manifests first, so the dependency layer is rebuilt only when they change. Every workspace
+# package's package.json must be listed (tests/deploy/compose.test.ts checks this).
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY router/package.json router/
+COPY subgraphs/kit/package.json subgraphs/kit/
+COPY subgraphs/users/package.json subgraphs/users/
+# Dev dependencies included: prisma and graphql-codegen generate code below, and the migration
+# job drives Prisma's WebAssembly schema engine (a dev dependency). Install scripts stay off
+# except where pnpm-workspace.yaml allows them, so no native Prisma engine is downloaded.
+RUN pnpm install --frozen-lockfile
+
+COPY . .
+# Prisma clients (offline, prisma.config.ts) and resolver types; both are gitignored.
+RUN node scripts/generate.ts
+
+# Services write nothing to disk: run them unprivileged.
+USER node
+ENV HOST=0.0.0.0
+CMD ["node", "router/src/main.ts"]

@@ -1,0 +1,308 @@
+// docker-compose.yml and the Dockerfile, checked by reading them: there is no Docker engine to
+// run them here (DESIGN.md §1), so these tests hold the wiring a container run depends on.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+
+interface Healthcheck {
+  test?: string | string[];
+  disable?: boolean;
+}
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: Healthcheck;
+  ports?: (string | { target?: number; published?: number | string })[];
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+const composeSource = read("docker-compose.yml");
+const compose = parse(composeSource) as ComposeFile;
+const services = compose.services ?? {};
+
+/** The services the stack needs; `migrate` and `seed` are one-shot jobs. */
+const SERVICES = ["postgres", "redis", "migrate", "seed", "users", "router"] as const;
+const ONE_SHOT = new Set(["migrate", "seed"]);
+
+/**
+ * What each Melodi service reads from its environment (its main.ts, plus kit's commonConfig for
+ * subgraphs). `required`: the service fails without it, or its default (127.0.0.1, development
+ * mode) is wrong inside a container. `optional`: read, with a sensible default.
+ */
+const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optional: string[] }> = {
+  migrate: { sources: ["scripts/db/migrate.ts"], required: ["DATABASE_URL"], optional: [] },
+  seed: { sources: ["scripts/db/seed.ts"], required: ["DATABASE_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD"], optional: ["ADMIN_HANDLE", "SEED_DEMO"] },
+  users: {
+    sources: ["subgraphs/users/src/main.ts", "subgraphs/kit/src/config.ts"],
+    required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_SIGNING_KID", "JWT_SIGNING_KEY", "JWT_PUBLIC_KEYS"],
+    optional: ["LOG_LEVEL", "LIMIT_LOGIN_PER_IP_PER_MINUTE", "LIMIT_FAILED_LOGINS_PER_ACCOUNT", "LIMIT_REGISTER_PER_IP_PER_HOUR"],
+  },
+  router: {
+    sources: ["router/src/main.ts"],
+    required: ["NODE_ENV", "HOST", "PORT", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_URLS"],
+    optional: ["LOG_LEVEL", "LIMIT_REQUESTS_PER_MINUTE", "SUPERGRAPH_PATH"],
+  },
+};
+
+/** Environment names a source file reads (`env.X`, `process.env.X`, `requireEnv(env, "X")`). */
+function envNamesReadBy(file: string): string[] {
+  const source = read(file);
+  const names = new Set<string>();
+  for (const m of source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
+  for (const m of source.matchAll(/requireEnv\(\s*\w+\s*,\s*"([A-Z][A-Z0-9_]*)"/g)) names.add(m[1]!);
+  return [...names];
+}
+
+function environmentOf(name: string): Record<string, string> {
+  const env = services[name]?.environment;
+  if (!env) return {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((entry) => {
+      const i = entry.indexOf("=");
+      return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
+    }));
+  }
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? "" : String(v)]));
+}
+
+/** Compose interpolation: `${X:-default}` gives its default, other variables a `<X>` placeholder. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (_all, name: string, op: string | undefined, arg: string | undefined) =>
+    op === ":-" || op === "-" ? (arg ?? "") : `<${name}>`,
+  );
+}
+
+function dependenciesOf(name: string): Record<string, string | undefined> {
+  const deps = services[name]?.depends_on;
+  if (!deps) return {};
+  // The short (list) form waits only for the container to start: record it as "no condition".
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, undefined]));
+  return Object.fromEntries(Object.entries(deps).map(([d, spec]) => [d, spec?.condition]));
+}
+
+/** Every service `name` waits for, directly or through other services. */
+function waitsFor(name: string, seen = new Set<string>()): Set<string> {
+  for (const dep of Object.keys(dependenciesOf(name))) {
+    if (seen.has(dep)) continue;
+    seen.add(dep);
+    waitsFor(dep, seen);
+  }
+  return seen;
+}
+
+function healthcheckCommand(name: string): string {
+  const test = services[name]?.healthcheck?.test;
+  return Array.isArray(test) ? test.join(" ") : (test ?? "");
+}
+
+const portOf = (name: string) => Number(environmentOf(name).PORT);
+const melodiServices = Object.keys(SERVICE_ENV);
+const longRunning = SERVICES.filter((s) => !ONE_SHOT.has(s));
+
+describe("docker-compose.yml", () => {
+  it("defines postgres, redis, migrate, seed, users and router", () => {
+    for (const name of SERVICES) expect(services, `service ${name}`).toHaveProperty(name);
+    expect(services.postgres?.image).toMatch(/^postgres:15\b/);
+    expect(services.redis?.image).toMatch(/^redis:7\b/);
+  });
+
+  it("waits on the right condition: healthy for long-running services, completed for one-shot jobs", () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [dep, condition] of Object.entries(dependenciesOf(name))) {
+        expect(services, `${name} depends on unknown service ${dep}`).toHaveProperty(dep);
+        const expected = ONE_SHOT.has(dep) ? "service_completed_successfully" : "service_healthy";
+        expect(condition, `${name} → ${dep}`).toBe(expected);
+      }
+      expect(service).toBeDefined();
+    }
+    expect(dependenciesOf("migrate")).toEqual({ postgres: "service_healthy" });
+    expect(dependenciesOf("users")).toMatchObject({ migrate: "service_completed_successfully", redis: "service_healthy" });
+    expect(dependenciesOf("router")).toMatchObject({ users: "service_healthy" });
+  });
+
+  it("starts nothing that uses a service before that service is up", () => {
+    // Any other service named as a host in a service's environment must be waited for.
+    for (const name of melodiServices) {
+      const env = Object.values(environmentOf(name)).map(interpolate).join(" ");
+      for (const other of SERVICES) {
+        if (other === name) continue;
+        if (new RegExp(`//(?:[^@/\\s]*@)?${other}:\\d+`).test(env)) {
+          expect(waitsFor(name).has(other), `${name} uses ${other} but does not wait for it`).toBe(true);
+        }
+      }
+      // And nothing touches the database before migrations are applied.
+      if (environmentOf(name).DATABASE_URL && name !== "migrate") expect(waitsFor(name).has("migrate"), `${name} must wait for migrate`).toBe(true);
+    }
+  });
+
+  it("gives every long-running service a healthcheck", () => {
+    for (const name of longRunning) {
+      const healthcheck = services[name]?.healthcheck;
+      expect(healthcheck, `${name} healthcheck`).toBeDefined();
+      expect(healthcheck?.disable ?? false, `${name} healthcheck disabled`).toBe(false);
+      expect(healthcheckCommand(name), `${name} healthcheck test`).not.toBe("");
+    }
+    expect(healthcheckCommand("postgres")).toContain("pg_isready");
+    expect(healthcheckCommand("redis")).toContain("redis-cli ping");
+    expect(services.migrate?.healthcheck, "a one-shot job has nothing to keep healthy").toBeUndefined();
+    expect(services.seed?.healthcheck, "a one-shot job has nothing to keep healthy").toBeUndefined();
+    expect(dependenciesOf("seed")).toEqual({ migrate: "service_completed_successfully" });
+  });
+
+  it("checks Melodi services on their own /health and PORT, with node (slim images have no curl)", () => {
+    for (const name of melodiServices.filter((s) => !ONE_SHOT.has(s))) {
+      const command = healthcheckCommand(name);
+      expect(command, name).toMatch(/^(CMD )?node /);
+      const url = command.match(/https?:\/\/[^'"`\s)]+/)?.[0];
+      expect(url, `${name} healthcheck URL`).toBeDefined();
+      const parsed = new URL(url!);
+      expect(["127.0.0.1", "localhost"], name).toContain(parsed.hostname);
+      expect(Number(parsed.port), `${name} healthcheck port vs PORT`).toBe(portOf(name));
+      expect(parsed.pathname, name).toBe("/health");
+    }
+  });
+
+  it("provides every variable each service requires, and no names the service does not read", () => {
+    for (const [name, spec] of Object.entries(SERVICE_ENV)) {
+      const env = environmentOf(name);
+      for (const variable of spec.required) {
+        expect(env, `${name} needs ${variable}`).toHaveProperty(variable);
+        expect(env[variable], `${name}: ${variable} is empty`).not.toBe("");
+      }
+      const known = new Set([...spec.required, ...spec.optional]);
+      for (const variable of Object.keys(env)) expect(known.has(variable), `${name} is given ${variable}, which it does not read`).toBe(true);
+    }
+  });
+
+  it("keeps the list of variables above in step with what the services read", () => {
+    for (const [name, spec] of Object.entries(SERVICE_ENV)) {
+      const known = new Set([...spec.required, ...spec.optional]);
+      for (const source of spec.sources) {
+        for (const variable of envNamesReadBy(source)) expect(known.has(variable), `${source} reads ${variable}; add it to SERVICE_ENV.${name}`).toBe(true);
+      }
+    }
+  });
+
+  it("runs Melodi services in production mode, listening on all interfaces", () => {
+    for (const name of melodiServices.filter((s) => !ONE_SHOT.has(s))) {
+      const env = environmentOf(name);
+      expect(env.NODE_ENV, name).toBe("production");
+      expect(env.HOST, name).toBe("0.0.0.0");
+      expect(Number.isInteger(portOf(name)) && portOf(name) > 0, `${name} PORT`).toBe(true);
+    }
+  });
+
+  it("points DATABASE_URL and REDIS_URL at the postgres and redis services", () => {
+    for (const name of melodiServices) {
+      const env = environmentOf(name);
+      if (env.DATABASE_URL !== undefined) {
+        const url = new URL(interpolate(env.DATABASE_URL));
+        expect(url.protocol, name).toMatch(/^postgres(ql)?:$/);
+        expect(url.hostname, name).toBe("postgres");
+        expect(url.port || "5432", name).toBe("5432");
+        expect(url.pathname, name).toBe(`/${environmentOf("postgres").POSTGRES_DB}`);
+        expect(decodeURIComponent(url.username), name).toBe(environmentOf("postgres").POSTGRES_USER);
+        expect(interpolate(env.DATABASE_URL), `${name}: same password as postgres`).toContain(`:${interpolate(environmentOf("postgres").POSTGRES_PASSWORD ?? "")}@`);
+      }
+      if (env.REDIS_URL !== undefined) {
+        const url = new URL(interpolate(env.REDIS_URL));
+        expect(url.protocol, name).toBe("redis:");
+        expect(url.hostname, name).toBe("redis");
+        expect(url.port || "6379", name).toBe("6379");
+      }
+    }
+  });
+
+  it("routes to every subgraph of the supergraph by compose name and PORT", () => {
+    const supergraph = read("schema/supergraph.graphql");
+    const subgraphs = [...supergraph.matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map((m) => m[1]!);
+    expect(subgraphs).toContain("users");
+    const entries = Object.fromEntries(
+      environmentOf("router").SUBGRAPH_URLS!.split(",").map((pair) => {
+        const [name, url] = pair.split("=");
+        return [name!.trim(), url!.trim()];
+      }),
+    );
+    expect(Object.keys(entries).sort()).toEqual([...subgraphs].sort());
+    for (const [name, url] of Object.entries(entries)) {
+      expect(services, `SUBGRAPH_URLS names ${name}, which is no compose service`).toHaveProperty(name);
+      const parsed = new URL(url);
+      expect(parsed.hostname, name).toBe(name);
+      expect(Number(parsed.port), `${name} URL port vs its PORT`).toBe(portOf(name));
+      expect(parsed.pathname, name).toBe("/graphql");
+      expect(waitsFor("router").has(name), `router waits for ${name}`).toBe(true);
+    }
+  });
+
+  it("publishes the router on 4000, and only the router", () => {
+    const ports = (services.router?.ports ?? []).map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`));
+    expect(ports).toContain("4000:4000");
+    for (const port of ports) expect(Number(port.split(":").at(-1)), "container side is the router's PORT").toBe(portOf("router"));
+    for (const name of SERVICES.filter((s) => s !== "router")) expect(services[name]?.ports, `${name} publishes a port`).toBeUndefined();
+  });
+
+  it("runs every Melodi service from the one image, with a command that exists", () => {
+    const images = new Set(melodiServices.map((name) => services[name]?.image));
+    expect(images.size, "one image for every Melodi service").toBe(1);
+    for (const name of melodiServices) {
+      expect(services[name]?.build, `${name} builds the image (so Compose never pulls it)`).toBe(".");
+      const command = services[name]?.command;
+      const argv = Array.isArray(command) ? command : (command ?? "").split(/\s+/);
+      expect(argv[0], name).toBe("node");
+      expect(existsSync(path.join(root, argv[1] ?? "")), `${name} runs ${argv[1]}`).toBe(true);
+    }
+    expect(services.migrate?.command).toEqual(["node", "scripts/db/migrate.ts"]);
+  });
+
+  it("requires the JWT keys from the host and documents every variable in .env.example", () => {
+    // From the parsed values, so the header comment's examples do not count.
+    const values = JSON.stringify(compose);
+    const interpolated = new Set([...values.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
+    expect(interpolated.size).toBeGreaterThan(0);
+    const example = read(".env.example");
+    const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    for (const name of interpolated) expect(documented.has(name), `.env.example lacks ${name}`).toBe(true);
+    for (const name of ["JWT_SIGNING_KID", "JWT_SIGNING_KEY", "JWT_PUBLIC_KEYS"]) {
+      expect(values, `${name} must be required (\${${name}:?...})`).toMatch(new RegExp(`\\$\\{${name}:\\?`));
+      expect(values, `${name} must have no default`).not.toMatch(new RegExp(`\\$\\{${name}:?-`));
+    }
+    // The signing key goes to the service that signs, and nowhere else.
+    for (const name of Object.keys(services)) if (name !== "users") expect(environmentOf(name), name).not.toHaveProperty("JWT_SIGNING_KEY");
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+
+  it("builds on node:24-slim with pnpm 10, a frozen install and generated code", () => {
+    expect(dockerfile).toMatch(/^FROM node:24-slim\b/m);
+    expect(dockerfile).toMatch(/npm install -g pnpm@10\b/);
+    expect(dockerfile).toMatch(/pnpm install --frozen-lockfile/);
+    expect(dockerfile).toMatch(/node scripts\/generate\.ts/);
+    expect(dockerfile.indexOf("pnpm install")).toBeLessThan(dockerfile.indexOf("scripts/generate.ts"));
+  });
+
+  it("copies every workspace package's manifest before installing", () => {
+    const packages = ["router", ...readdirSync(path.join(root, "subgraphs")).map((d) => `subgraphs/${d}`)].filter((dir) => existsSync(path.join(root, dir, "package.json")));
+    const install = dockerfile.indexOf("pnpm install");
+    for (const file of ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ...packages.map((dir) => `${dir}/package.json`)]) {
+      const copied = dockerfile.search(new RegExp(`^COPY .*(?<=\\s)${file.replace(/[.]/g, "\\.")}(?=\\s)`, "m"));
+      expect(copied, `Dockerfile copies ${file}`).toBeGreaterThanOrEqual(0);
+      expect(copied, `${file} copied before pnpm install`).toBeLessThan(install);
+    }
+  });
+
+  it("keeps local state and secrets out of the build context", () => {
+    const ignored = read(".dockerignore").split("\n").map((l) => l.trim());
+    for (const entry of ["node_modules", ".tools", ".data", ".git", ".env"]) expect(ignored, entry).toContain(entry);
+  });
+});
