@@ -166,3 +166,13 @@ describe("changePassword", () => {
     expect(codes(await gql(url, CHANGE, { input: { currentPassword: "x", newPassword: "y" } }))).toEqual(["UNAUTHENTICATED"]);
   });
 });
+
+describe("the subgraph verifies tokens itself", () => {
+  it("rejects a forged token sent straight to the subgraph, without the router", async () => {
+    const account = await register(url);
+    const [header, , signature] = account.accessToken.split(".");
+    const claims = { sub: account.id, role: "ADMIN", sid: "00000000-0000-0000-0000-000000000000", tv: 0, iss: "melodi-users", aud: "melodi", exp: Math.floor(Date.now() / 1000) + 600 };
+    const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
+    expect(codes(await gql(url, ME, {}, { token: forged }))).toEqual(["UNAUTHENTICATED"]);
+  });
+});
