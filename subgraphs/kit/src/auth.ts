@@ -7,6 +7,7 @@
 //   auth:tv:<userId>     the user's current token version; older tokens are dead
 //                        (blocked, deleted, role changed, signed out everywhere)
 //   auth:sid:<sessionId> the session was signed out
+import { createPublicKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Redis } from "ioredis";
 import { unauthenticated, forbidden } from "./errors.ts";
@@ -48,7 +49,7 @@ function isRole(value: unknown): value is Role {
 }
 
 /** Verifies signature, expiry, issuer, audience and shape; throws UNAUTHENTICATED otherwise. */
-export function verifyAccessToken(token: string, keys: PublicKeys): AccessClaims {
+export function verifyAccessToken(token: string, keys: Record<string, string | KeyObject>): AccessClaims {
   const decoded = jwt.decode(token, { complete: true });
   const kid = decoded && typeof decoded === "object" ? decoded.header.kid : undefined;
   const key = kid ? keys[kid] : undefined;
@@ -93,11 +94,13 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(opts: { keys: PublicKeys; redis: Redis }): Authenticator {
+  // Parsed once: jsonwebtoken would otherwise rebuild the key from PEM on every request.
+  const keys = Object.fromEntries(Object.entries(opts.keys).map(([kid, pem]) => [kid, createPublicKey(pem)]));
   return {
     async authenticate(authorization) {
       const token = bearerToken(authorization);
       if (!token) return null;
-      const claims = verifyAccessToken(token, opts.keys);
+      const claims = verifyAccessToken(token, keys);
       const [currentVersion, sessionRevoked] = await opts.redis.mget(revocationKeys.tokenVersion(claims.sub), revocationKeys.session(claims.sid));
       if ((currentVersion !== null && currentVersion !== undefined && claims.tv < Number(currentVersion)) || sessionRevoked) {
         throw unauthenticated("Access token has been revoked.");

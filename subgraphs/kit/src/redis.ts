@@ -7,5 +7,7 @@ export { Redis };
  * prefix of their own so parallel runs never see each other's keys).
  */
 export function createRedis(url: string, keyPrefix = process.env.REDIS_KEY_PREFIX ?? "melodi:"): Redis {
-  return new Redis(url, { keyPrefix, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  // Auto-pipelining: commands issued in the same tick by concurrent requests (token revocation
+  // check, rate limit) share one write to Redis.
+  return new Redis(url, { keyPrefix, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: true });
 }
