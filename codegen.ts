@@ -2,7 +2,7 @@
 // client the backoffice uses, from the composed supergraph and schema/operations/*.graphql.
 import type { CodegenConfig } from "@graphql-codegen/cli";
 
-const subgraphs = ["users"];
+const subgraphs = ["users", "catalog"];
 
 const resolverConfig = (name: string) => ({
   federation: true,
@@ -11,7 +11,7 @@ const resolverConfig = (name: string) => ({
   enumsAsTypes: true,
   contextType: `../context.ts#Context`,
   mappers: mappers[name] ?? {},
-  scalars: { DateTime: "Date | string" },
+  scalars: { DateTime: "Date | string", Date: "Date | string" },
   avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
 });
 
@@ -21,6 +21,18 @@ const mappers: Record<string, Record<string, string>> = {
     User: "../models.ts#UserModel",
     Profile: "../models.ts#ProfileModel",
     FollowEdge: "../models.ts#FollowEdgeModel",
+  },
+  catalog: {
+    Artist: "../models.ts#ArtistRow",
+    Collection: "../models.ts#CollectionRow",
+    Song: "../models.ts#SongRow",
+    Genre: "../models.ts#GenreRow",
+    ArtistPick: "../models.ts#PickModel",
+    Track: "../models.ts#TrackModel",
+    About: "../models.ts#AboutModel",
+    Discography: "../models.ts#DiscographyModel",
+    User: "../models.ts#UserRef",
+    SearchEdge: "../models.ts#SearchEdgeModel",
   },
 };
 

@@ -13,7 +13,12 @@ export function composeSupergraph(): string {
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join("\n")}`);
   }
-  for (const hint of result.hints ?? []) console.warn(`hint: ${hint.toString()}`);
+  // Each subgraph lists only its own UserErrorCode values and composition unions them on
+  // purpose; every other hint is worth reading.
+  for (const hint of result.hints ?? []) {
+    if (hint.definition.code === "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM" && hint.message.includes('"UserErrorCode"')) continue;
+    console.warn(`hint: ${hint.toString()}`);
+  }
   return `${result.supergraphSdl.trim()}\n`;
 }
 

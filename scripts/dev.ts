@@ -11,6 +11,7 @@ console.log(`
 Melodi is running.
   Router (Apollo Sandbox):  ${stack.router.url}
   users subgraph:           ${stack.users.url}
+  catalog subgraph:         ${stack.catalog.url}
   Health:                   ${stack.router.url.replace("/graphql", "/health/services")}
 Press Ctrl-C to stop.`);
 

@@ -12,6 +12,7 @@ import { authLimitSettingsFromEnv } from "../subgraphs/users/src/accounts/limits
 import { createDb } from "../subgraphs/users/src/db.ts";
 import { ensureAdmin, seedDemoUsers } from "../subgraphs/users/src/seed.ts";
 import { startRouter } from "../router/src/router.ts";
+import { startCatalog } from "../subgraphs/catalog/src/service.ts";
 
 export interface Keys {
   signingKey: { kid: string; privateKey: string };
@@ -79,10 +80,11 @@ export async function startLocalStack(opts: StackOptions = {}) {
     publicKeys: keys.publicKeys,
     limits: opts.unlimited ? unlimited : authLimitSettingsFromEnv(process.env),
   });
+  const catalog = await startCatalog({ port: port("catalog"), databaseUrl: postgres.url, redisUrl: redis.url, publicKeys: keys.publicKeys });
   const router = await startRouter({
     port: opts.routerPort ?? Number(process.env.PORT ?? 4000),
     supergraphPath: path.join(root, "schema/supergraph.graphql"),
-    subgraphUrls: { users: users.url },
+    subgraphUrls: { users: users.url, catalog: catalog.url },
     redisUrl: redis.url,
     publicKeys: keys.publicKeys,
     requestsPerMinute: opts.unlimited ? 1e9 : Number(process.env.LIMIT_REQUESTS_PER_MINUTE ?? 600),
@@ -92,9 +94,11 @@ export async function startLocalStack(opts: StackOptions = {}) {
     redisUrl: redis.url,
     keys,
     users,
+    catalog,
     router,
     async stop() {
       await router.stop();
+      await catalog.stop();
       await users.stop();
       await redis.stop();
       await postgres.stop();

@@ -5,7 +5,10 @@ import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "..");
 
-export const SUBGRAPHS = [{ name: "users", port: 4001 }] as const;
+export const SUBGRAPHS = [
+  { name: "users", port: 4001 },
+  { name: "catalog", port: 4002 },
+] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]["name"];
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { SNAPSHOT_FILE, defaultPrismaDir, readMigrationFolders } from "../../scripts/db/engine.ts";
+import { SNAPSHOT_FILE, defaultPrismaDir, listSubgraphs, readMigrationFolders } from "../../scripts/db/engine.ts";
 import { checkDrift, diffMigration, migrateAll } from "../../scripts/db/migrations.ts";
 
 const adminUrl = process.env.DATABASE_URL;
@@ -61,6 +61,9 @@ afterAll(async () => {
 });
 
 const committed = readMigrationFolders(defaultPrismaDir, "users").map((f) => f.name);
+/** Every subgraph's committed migrations, as migrateAll reports them for a fresh database. */
+const allCommitted = Object.fromEntries(listSubgraphs().map((name) => [name, readMigrationFolders(defaultPrismaDir, name).map((f) => f.name)]));
+const nothingPending = Object.fromEntries(listSubgraphs().map((name) => [name, []]));
 
 /** A model to add to users' schema.prisma (appended, so the tests do not depend on its text). */
 const probeModel = `\nmodel Probe {\n  id    Int    @id\n  label String @db.VarChar(40)\n\n  @@schema("users")\n}\n`;
@@ -70,9 +73,9 @@ describe("migrateAll", () => {
     expect(committed.length).toBeGreaterThan(0);
     const url = await freshDatabase();
     const logged: string[] = [];
-    expect(await migrateAll(url, { log: (m) => logged.push(m) })).toEqual({ users: committed });
-    expect(logged).toEqual([`users: applied ${committed.join(", ")}`]);
-    expect(await migrateAll(url)).toEqual({ users: [] });
+    expect(await migrateAll(url, { log: (m) => logged.push(m) })).toEqual(allCommitted);
+    expect(logged).toContain(`users: applied ${committed.join(", ")}`);
+    expect(await migrateAll(url)).toEqual(nothingPending);
 
     // Each subgraph keeps its own history in its own schema; nothing lands in public.
     expect(await tables(url, "users")).toEqual(expect.arrayContaining(["_prisma_migrations", "User", "Profile", "Follow", "Session", "RefreshToken", "Credential"]));
@@ -80,22 +83,22 @@ describe("migrateAll", () => {
   });
 
   it("keeps one _prisma_migrations per subgraph schema", async () => {
-    // A second subgraph beside users: with a shared, unqualified table the second apply would
-    // fail with `relation "_prisma_migrations" already exists`.
+    // One more subgraph beside the real ones: with a shared, unqualified table the second apply
+    // would fail with `relation "_prisma_migrations" already exists`.
     const dir = prismaCopy();
-    mkdirSync(path.join(dir, "catalog"));
+    mkdirSync(path.join(dir, "probe"));
     writeFileSync(
-      path.join(dir, "catalog", "schema.prisma"),
-      `datasource db {\n  provider = "postgresql"\n  schemas  = ["catalog"]\n}\n\nmodel Track {\n  id    String @id @db.Uuid\n  title String @db.VarChar(200)\n\n  @@schema("catalog")\n}\n`,
+      path.join(dir, "probe", "schema.prisma"),
+      `datasource db {\n  provider = "postgresql"\n  schemas  = ["probe"]\n}\n\nmodel Track {\n  id    String @id @db.Uuid\n  title String @db.VarChar(200)\n\n  @@schema("probe")\n}\n`,
     );
     const url = await freshDatabase();
-    const created = await diffMigration(url, "catalog", "init", { prismaDir: dir });
+    const created = await diffMigration(url, "probe", "init", { prismaDir: dir });
     expect(created).not.toBeNull();
     const result = await migrateAll(url, { prismaDir: dir });
-    expect(result).toEqual({ catalog: [path.basename(created!)], users: committed });
-    expect(await tables(url, "catalog")).toEqual(["Track", "_prisma_migrations"]);
+    expect(result).toEqual({ ...allCommitted, probe: [path.basename(created!)] });
+    expect(await tables(url, "probe")).toEqual(["Track", "_prisma_migrations"]);
     expect(await tables(url, "users")).toContain("_prisma_migrations");
-    expect(await migrateAll(url, { prismaDir: dir, subgraphs: ["catalog"] })).toEqual({ catalog: [] });
+    expect(await migrateAll(url, { prismaDir: dir, subgraphs: ["probe"] })).toEqual({ probe: [] });
     expect(await checkDrift(url, { prismaDir: dir })).toEqual([]);
   });
 
@@ -170,7 +173,7 @@ describe("diffMigration", () => {
     expect(readFileSync(path.join(created!, SNAPSHOT_FILE), "utf8")).toBe(changed);
 
     expect(await checkDrift(url, { prismaDir: dir })).toEqual([]);
-    expect(await migrateAll(url, { prismaDir: dir })).toEqual({ users: [path.basename(created!)] });
+    expect(await migrateAll(url, { prismaDir: dir })).toEqual({ ...nothingPending, users: [path.basename(created!)] });
     expect(await diffMigration(url, "users", "again", { prismaDir: dir })).toBeNull();
   });
 

@@ -30,7 +30,7 @@ const compose = parse(composeSource) as ComposeFile;
 const services = compose.services ?? {};
 
 /** The services the stack needs; `migrate` and `seed` are one-shot jobs. */
-const SERVICES = ["postgres", "redis", "migrate", "seed", "users", "router"] as const;
+const SERVICES = ["postgres", "redis", "migrate", "seed", "users", "catalog", "router"] as const;
 const ONE_SHOT = new Set(["migrate", "seed"]);
 
 /**
@@ -45,6 +45,11 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
     sources: ["subgraphs/users/src/main.ts", "subgraphs/kit/src/config.ts"],
     required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_SIGNING_KID", "JWT_SIGNING_KEY", "JWT_PUBLIC_KEYS"],
     optional: ["LOG_LEVEL", "LIMIT_LOGIN_PER_IP_PER_MINUTE", "LIMIT_FAILED_LOGINS_PER_ACCOUNT", "LIMIT_REGISTER_PER_IP_PER_HOUR"],
+  },
+  catalog: {
+    sources: ["subgraphs/catalog/src/main.ts", "subgraphs/kit/src/config.ts"],
+    required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_PUBLIC_KEYS"],
+    optional: ["LOG_LEVEL"],
   },
   router: {
     sources: ["router/src/main.ts"],

@@ -7,18 +7,21 @@ import { inject } from "vitest";
 import { startUsers } from "../../subgraphs/users/src/service.ts";
 import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import { startRouter } from "../../router/src/router.ts";
+import { startCatalog } from "../../subgraphs/catalog/src/service.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { testKeys } from "./keys.ts";
 import type { Logger } from "@melodi/kit";
 
 export interface StackOptions {
   router?: boolean;
+  /** Start the catalog subgraph (always on with the router: the supergraph needs it). */
+  catalog?: boolean;
   limits?: AuthLimitSettings;
   requestsPerMinute?: number;
   queryLimits?: QueryLimits;
   usersPort?: number;
   /** Loggers for the services (default: silent). */
-  logs?: { users?: Logger; router?: Logger };
+  logs?: { users?: Logger; router?: Logger; catalog?: Logger };
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -31,6 +34,7 @@ export async function startStack(opts: StackOptions = {}) {
   const databaseUrl = inject("databaseUrl");
   const redisUrl = inject("redisUrl");
   const sql = { count: 0, statements: [] as string[] };
+  const catalogSql = { count: 0, statements: [] as string[] };
   const usersConfig = {
     port: opts.usersPort ?? 0,
     databaseUrl,
@@ -47,11 +51,27 @@ export async function startStack(opts: StackOptions = {}) {
     },
   };
   let users = await startUsers(usersConfig);
+  const catalog =
+    opts.catalog || opts.router
+      ? await startCatalog({
+          port: 0,
+          databaseUrl,
+          redisUrl,
+          redisKeyPrefix,
+          publicKeys: keys.publicKeys,
+          development: false,
+          log: opts.logs?.catalog,
+          onQuery: (statement: string) => {
+            catalogSql.count += 1;
+            catalogSql.statements.push(statement);
+          },
+        })
+      : undefined;
   const router = opts.router
     ? await startRouter({
         port: 0,
         supergraphPath: path.join(ROOT, "schema/supergraph.graphql"),
-        subgraphUrls: { users: users.url },
+        subgraphUrls: { users: users.url, ...(catalog ? { catalog: catalog.url } : {}) },
         redisUrl,
         redisKeyPrefix,
         publicKeys: keys.publicKeys,
@@ -70,6 +90,14 @@ export async function startStack(opts: StackOptions = {}) {
       return users;
     },
     router,
+    catalog,
+    /** Resets the catalog's statement counter and returns a function that reads it. */
+    countCatalogSql() {
+      catalogSql.count = 0;
+      catalogSql.statements = [];
+      return () => catalogSql.count;
+    },
+    catalogSql,
     /** Resets the statement counter and returns a function that reads it. */
     countSql() {
       sql.count = 0;
@@ -86,6 +114,7 @@ export async function startStack(opts: StackOptions = {}) {
     },
     async stop() {
       await router?.stop();
+      await catalog?.stop();
       await users.stop().catch(() => {});
     },
   };

@@ -14,3 +14,20 @@ export const DateTime = new GraphQLScalarType({
   parseValue: toDate,
   parseLiteral: (ast) => (ast.kind === Kind.STRING ? toDate(ast.value) : toDate(null)),
 });
+
+function toCalendarDate(value: unknown): Date {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
+  if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const date = new Date(`${value}T00:00:00Z`);
+    if (!Number.isNaN(date.getTime()) && date.toISOString().startsWith(value)) return date;
+  }
+  throw badUserInput("Date must be a calendar date as YYYY-MM-DD.");
+}
+
+/** Calendar dates (release dates), as YYYY-MM-DD. */
+export const CalendarDate = new GraphQLScalarType({
+  name: "Date",
+  serialize: (value) => toCalendarDate(value).toISOString().slice(0, 10),
+  parseValue: toCalendarDate,
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? toCalendarDate(ast.value) : toCalendarDate(null)),
+});

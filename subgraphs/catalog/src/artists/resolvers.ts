@@ -1,0 +1,196 @@
+import { forbidden, isUuid, requireRole, requireViewer, badUserInput } from "@melodi/kit";
+import { z } from "zod";
+import type { Resolvers } from "../generated/graphql.ts";
+import type { Context } from "../context.ts";
+import { canManage, canSeeArtist, filterVisible, present, requireManager, visibleArtist } from "../access.ts";
+import { fail, isUniqueViolation, notFound } from "../errors.ts";
+import { genreIdsFor } from "../genres/lookup.ts";
+import { searchable, slugify } from "../text.ts";
+import { parseInput, rules } from "../validation.ts";
+import { collectionPage } from "../collections/pages.ts";
+
+const createInput = z.object({
+  name: rules.name,
+  slug: rules.slug.nullish(),
+  imageUrl: rules.url.nullish(),
+  genreSlugs: rules.genreSlugs.nullish(),
+  managerUserIds: rules.artistIds.nullish(),
+});
+const updateInput = z.object({
+  artistId: z.string(),
+  name: rules.name.nullish(),
+  slug: rules.slug.nullish(),
+  imageUrl: rules.url.nullish(),
+  genreSlugs: rules.genreSlugs.nullish(),
+});
+const aboutInput = z.object({
+  artistId: z.string(),
+  biography: rules.biography.nullish(),
+  images: z.array(z.object({ url: rules.url, caption: rules.caption.nullish() })).max(20, { error: "At most 20 images." }).nullish(),
+});
+
+const SLUG_TAKEN = () => fail("SLUG_TAKEN", "Another artist already uses this slug.", ["input", "slug"]);
+
+/** The artist named by a mutation, if it exists and the viewer may manage it (else FORBIDDEN). */
+async function managedArtist(ctx: Context, artistId: string) {
+  requireViewer(ctx.viewer);
+  const artist = isUuid(artistId) ? await ctx.loaders.artist.load(artistId) : null;
+  // Someone who may not manage it learns nothing about whether it exists.
+  if (!artist) {
+    if (ctx.viewer?.role === "USER") throw forbidden();
+    return null;
+  }
+  await requireManager(ctx, artist.id);
+  return artist;
+}
+
+async function reload(ctx: Context, id: string) {
+  ctx.loaders.artist.clear(id);
+  return ctx.loaders.artist.load(id);
+}
+
+export const resolvers: Resolvers = {
+  Query: {
+    async artist(_parent, { id, slug }, ctx) {
+      if ((id == null) === (slug == null)) throw badUserInput("Give exactly one of id and slug.");
+      if (id != null) return visibleArtist(ctx, id);
+      const row = await ctx.db.artist.findUnique({ where: { slug: String(slug).slice(0, 80) } });
+      if (!row) return null;
+      ctx.loaders.artist.prime(row.id, row);
+      return (await canSeeArtist(ctx, row)) ? row : null;
+    },
+  },
+
+  User: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    async artistProfiles(user, _args, ctx) {
+      const links = await ctx.loaders.managedArtists.load(user.id);
+      const artists = present(await ctx.loaders.artist.loadMany(links.map((l) => l.artistId)));
+      return filterVisible(artists, (a) => canSeeArtist(ctx, a));
+    },
+  },
+
+  Artist: {
+    __resolveReference: (ref, ctx) => visibleArtist(ctx, ref.id),
+    async genres(artist, _args, ctx) {
+      return (await ctx.loaders.artistGenres.load(artist.id)).map((row) => row.genre);
+    },
+    about: (artist) => ({ artist }),
+    discography: (artist) => ({ artist }),
+    viewerCanManage: (artist, _args, ctx) => canManage(ctx, artist.id),
+    async managers(artist, _args, ctx) {
+      await requireManager(ctx, artist.id);
+      return (await ctx.loaders.managers.load(artist.id)).map((m) => ({ id: m.userId }));
+    },
+  },
+
+  About: {
+    biography: ({ artist }) => artist.biography,
+    images: ({ artist }, _args, ctx) => ctx.loaders.aboutImages.load(artist.id),
+  },
+
+  Discography: {
+    albums: ({ artist }, args, ctx) => collectionPage(ctx, { artist, type: "ALBUM" }, args),
+    eps: ({ artist }, args, ctx) => collectionPage(ctx, { artist, type: "EP" }, args),
+    singles: ({ artist }, args, ctx) => collectionPage(ctx, { artist, type: "SINGLE" }, args),
+  },
+
+  Mutation: {
+    async createArtist(_parent, { input }, ctx) {
+      const viewer = requireRole(ctx.viewer, "ARTIST", "ADMIN");
+      const parsed = parseInput(createInput, input);
+      if (!parsed.ok) return { artist: null, userErrors: parsed.userErrors };
+      const { name, slug, imageUrl, genreSlugs, managerUserIds } = parsed.value;
+      if (managerUserIds && viewer.role !== "ADMIN") throw forbidden("Only admins may name an artist's managers.");
+      const genres = await genreIdsFor(ctx.db, genreSlugs ?? [], ["input", "genreSlugs"]);
+      if (!genres.ok) return { artist: null, userErrors: genres.userErrors };
+      const finalSlug = slug ?? slugify(name);
+      if (!finalSlug) return { artist: null, userErrors: [fail("INVALID_SLUG", "Give a slug: none can be made from this name.", ["input", "slug"])] };
+      const managers = viewer.role === "ADMIN" ? [...new Set(managerUserIds ?? [])] : [viewer.id];
+      try {
+        const artist = await ctx.db.artist.create({
+          data: {
+            name,
+            slug: finalSlug,
+            imageUrl: imageUrl ?? null,
+            searchText: searchable(name),
+            genres: { create: genres.ids.map((genreId) => ({ genreId })) },
+            managers: { create: managers.map((userId) => ({ userId })) },
+          },
+        });
+        ctx.loaders.viewerManages.clear("viewer");
+        return { artist, userErrors: [] };
+      } catch (err) {
+        if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
+        throw err;
+      }
+    },
+
+    async updateArtist(_parent, { input }, ctx) {
+      const artist = await managedArtist(ctx, input.artistId);
+      if (!artist) return { artist: null, userErrors: [notFound.artist()] };
+      const parsed = parseInput(updateInput, input);
+      if (!parsed.ok) return { artist: null, userErrors: parsed.userErrors };
+      const { name, slug, imageUrl, genreSlugs } = parsed.value;
+      const genres = genreSlugs ? await genreIdsFor(ctx.db, genreSlugs, ["input", "genreSlugs"]) : null;
+      if (genres && !genres.ok) return { artist: null, userErrors: genres.userErrors };
+      try {
+        await ctx.db.$transaction(async (tx) => {
+          await tx.artist.update({
+            where: { id: artist.id },
+            data: {
+              ...(name ? { name, searchText: searchable(name) } : {}),
+              ...(slug ? { slug } : {}),
+              ...("imageUrl" in input ? { imageUrl: imageUrl ?? null } : {}),
+            },
+          });
+          if (genres) {
+            await tx.artistGenre.deleteMany({ where: { artistId: artist.id } });
+            await tx.artistGenre.createMany({ data: genres.ids.map((genreId) => ({ artistId: artist.id, genreId })) });
+          }
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
+        throw err;
+      }
+      return { artist: await reload(ctx, artist.id), userErrors: [] };
+    },
+
+    async updateArtistAbout(_parent, { input }, ctx) {
+      const artist = await managedArtist(ctx, input.artistId);
+      if (!artist) return { artist: null, userErrors: [notFound.artist()] };
+      const parsed = parseInput(aboutInput, input);
+      if (!parsed.ok) return { artist: null, userErrors: parsed.userErrors };
+      const { biography, images } = parsed.value;
+      await ctx.db.$transaction(async (tx) => {
+        if (biography != null) await tx.artist.update({ where: { id: artist.id }, data: { biography } });
+        if (images) {
+          await tx.aboutImage.deleteMany({ where: { artistId: artist.id } });
+          await tx.aboutImage.createMany({ data: images.map((image, position) => ({ artistId: artist.id, url: image.url, caption: image.caption ?? "", position })) });
+        }
+      });
+      return { artist: await reload(ctx, artist.id), userErrors: [] };
+    },
+
+    async setArtistPublic(_parent, { input }, ctx) {
+      const artist = await managedArtist(ctx, input.artistId);
+      if (!artist) return { artist: null, userErrors: [notFound.artist()] };
+      await ctx.db.artist.update({ where: { id: artist.id }, data: { isPublic: input.isPublic } });
+      return { artist: await reload(ctx, artist.id), userErrors: [] };
+    },
+
+    async setArtistVisible(_parent, { input }, ctx) {
+      requireRole(ctx.viewer, "ADMIN");
+      if (!isUuid(input.artistId) || !(await ctx.loaders.artist.load(input.artistId))) return { artist: null, userErrors: [notFound.artist()] };
+      await ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } });
+      return { artist: await reload(ctx, input.artistId), userErrors: [] };
+    },
+
+    async setArtistVerified(_parent, { input }, ctx) {
+      requireRole(ctx.viewer, "ADMIN");
+      if (!isUuid(input.artistId) || !(await ctx.loaders.artist.load(input.artistId))) return { artist: null, userErrors: [notFound.artist()] };
+      await ctx.db.artist.update({ where: { id: input.artistId }, data: { isVerified: input.isVerified } });
+      return { artist: await reload(ctx, input.artistId), userErrors: [] };
+    },
+  },
+};

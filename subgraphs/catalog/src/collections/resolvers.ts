@@ -1,0 +1,200 @@
+import { isUuid, requireRole } from "@melodi/kit";
+import { z } from "zod";
+import type { Resolvers } from "../generated/graphql.ts";
+import type { Context } from "../context.ts";
+import type { ArtistRow, SongRow } from "../models.ts";
+import { present, canSeeArtist, canSeeSong, filterVisible, requireManager, visibleCollection } from "../access.ts";
+import { fail, notFound } from "../errors.ts";
+import { searchable } from "../text.ts";
+import { parseInput, rules } from "../validation.ts";
+import { collectionPage } from "./pages.ts";
+
+const TYPES = ["ALBUM", "EP", "SINGLE"] as const;
+const date = z.coerce.date({ error: "Not a valid date." });
+const createInput = z.object({
+  artistId: z.string(),
+  type: z.enum(TYPES),
+  title: rules.title,
+  releaseDate: date,
+  coverUrl: rules.url.nullish(),
+  featuredArtistIds: rules.artistIds.nullish(),
+});
+const updateInput = z.object({
+  collectionId: z.string(),
+  type: z.enum(TYPES).nullish(),
+  title: rules.title.nullish(),
+  releaseDate: date.nullish(),
+  coverUrl: rules.url.nullish(),
+  featuredArtistIds: rules.artistIds.nullish(),
+});
+const reorderInput = z.object({
+  collectionId: z.string(),
+  tracks: z.array(z.object({ songId: z.string(), discNumber: rules.discNumber.nullish(), trackNumber: rules.trackNumber })).max(200, { error: "At most 200 tracks." }),
+});
+
+/** The collection named by a mutation, if it exists and the viewer manages its artist. */
+export async function managedCollection(ctx: Context, collectionId: string) {
+  requireRole(ctx.viewer, "ARTIST", "ADMIN");
+  const collection = isUuid(collectionId) ? await ctx.loaders.collection.load(collectionId) : null;
+  if (!collection) return null;
+  await requireManager(ctx, collection.primaryArtistId);
+  return collection;
+}
+
+/** Featured artists must exist; unknown ids are a typed error. */
+export async function checkArtists(ctx: Context, ids: string[], field: string[]) {
+  const rows = await ctx.loaders.artist.loadMany(ids);
+  const missing = ids.find((_, i) => !rows[i] || rows[i] instanceof Error);
+  return missing ? [fail("ARTIST_NOT_FOUND", `No artist with id ${missing}.`, field)] : [];
+}
+
+async function visibleArtists(ctx: Context, ids: string[]): Promise<ArtistRow[]> {
+  const rows = present(await ctx.loaders.artist.loadMany(ids));
+  return filterVisible(rows, (a) => canSeeArtist(ctx, a));
+}
+
+async function visibleTracks(ctx: Context, collectionId: string): Promise<SongRow[]> {
+  return filterVisible(await ctx.loaders.collectionSongs.load(collectionId), (song) => canSeeSong(ctx, song));
+}
+
+async function reload(ctx: Context, id: string) {
+  ctx.loaders.collection.clear(id);
+  ctx.loaders.collectionSongs.clear(id);
+  ctx.loaders.collectionFeatured.clear(id);
+  return ctx.loaders.collection.load(id);
+}
+
+export const resolvers: Resolvers = {
+  Query: {
+    collection: (_parent, { id }, ctx) => visibleCollection(ctx, id),
+    newReleases: (_parent, args, ctx) => collectionPage(ctx, { type: args.type }, args),
+  },
+
+  Collection: {
+    __resolveReference: (ref, ctx) => visibleCollection(ctx, ref.id),
+    releaseDate: (collection) => collection.releaseDate.toISOString().slice(0, 10),
+    async primaryArtist(collection, _args, ctx) {
+      const artist = await ctx.loaders.artist.load(collection.primaryArtistId);
+      if (!artist) throw new Error(`collection ${collection.id} has no artist`);
+      return artist;
+    },
+    async featuredArtists(collection, _args, ctx) {
+      return visibleArtists(ctx, (await ctx.loaders.collectionFeatured.load(collection.id)).map((f) => f.artistId));
+    },
+    async tracks(collection, _args, ctx) {
+      return (await visibleTracks(ctx, collection.id)).map((song) => ({ song }));
+    },
+    trackCount: async (collection, _args, ctx) => (await visibleTracks(ctx, collection.id)).length,
+    totalDurationMs: async (collection, _args, ctx) => (await visibleTracks(ctx, collection.id)).reduce((sum, song) => sum + song.durationMs, 0),
+  },
+
+  Track: {
+    discNumber: ({ song }) => song.discNumber,
+    trackNumber: ({ song }) => song.trackNumber,
+    song: ({ song }) => song,
+  },
+
+  Mutation: {
+    async createCollection(_parent, { input }, ctx) {
+      requireRole(ctx.viewer, "ARTIST", "ADMIN");
+      const artist = isUuid(input.artistId) ? await ctx.loaders.artist.load(input.artistId) : null;
+      if (!artist) return { collection: null, userErrors: [notFound.artist()] };
+      await requireManager(ctx, artist.id);
+      const parsed = parseInput(createInput, input);
+      if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
+      const { type, title, releaseDate, coverUrl, featuredArtistIds } = parsed.value;
+      const featured = [...new Set(featuredArtistIds ?? [])].filter((id) => id !== artist.id);
+      const missing = await checkArtists(ctx, featured, ["input", "featuredArtistIds"]);
+      if (missing.length) return { collection: null, userErrors: missing };
+      const collection = await ctx.db.collection.create({
+        data: {
+          type,
+          title,
+          releaseDate,
+          coverUrl: coverUrl ?? null,
+          primaryArtistId: artist.id,
+          searchText: searchable(title, artist.name),
+          featuredArtists: { create: featured.map((artistId, position) => ({ artistId, position })) },
+        },
+      });
+      return { collection, userErrors: [] };
+    },
+
+    async updateCollection(_parent, { input }, ctx) {
+      const collection = await managedCollection(ctx, input.collectionId);
+      if (!collection) return { collection: null, userErrors: [notFound.collection()] };
+      const parsed = parseInput(updateInput, input);
+      if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
+      const { type, title, releaseDate, coverUrl, featuredArtistIds } = parsed.value;
+      const featured = featuredArtistIds ? [...new Set(featuredArtistIds)].filter((id) => id !== collection.primaryArtistId) : null;
+      if (featured) {
+        const missing = await checkArtists(ctx, featured, ["input", "featuredArtistIds"]);
+        if (missing.length) return { collection: null, userErrors: missing };
+      }
+      const artist = await ctx.loaders.artist.load(collection.primaryArtistId);
+      await ctx.db.$transaction(async (tx) => {
+        await tx.collection.update({
+          where: { id: collection.id },
+          data: {
+            ...(type ? { type } : {}),
+            ...(title ? { title, searchText: searchable(title, artist?.name) } : {}),
+            ...(releaseDate ? { releaseDate } : {}),
+            ...("coverUrl" in input ? { coverUrl: coverUrl ?? null } : {}),
+          },
+        });
+        if (featured) {
+          await tx.collectionArtist.deleteMany({ where: { collectionId: collection.id } });
+          await tx.collectionArtist.createMany({ data: featured.map((artistId, position) => ({ collectionId: collection.id, artistId, position })) });
+        }
+      });
+      return { collection: await reload(ctx, collection.id), userErrors: [] };
+    },
+
+    async setCollectionPublic(_parent, { input }, ctx) {
+      const collection = await managedCollection(ctx, input.collectionId);
+      if (!collection) return { collection: null, userErrors: [notFound.collection()] };
+      await ctx.db.collection.update({ where: { id: collection.id }, data: { isPublic: input.isPublic } });
+      return { collection: await reload(ctx, collection.id), userErrors: [] };
+    },
+
+    async setCollectionVisible(_parent, { input }, ctx) {
+      requireRole(ctx.viewer, "ADMIN");
+      if (!isUuid(input.collectionId) || !(await ctx.loaders.collection.load(input.collectionId))) return { collection: null, userErrors: [notFound.collection()] };
+      await ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } });
+      return { collection: await reload(ctx, input.collectionId), userErrors: [] };
+    },
+
+    async reorderTracks(_parent, { input }, ctx) {
+      const collection = await managedCollection(ctx, input.collectionId);
+      if (!collection) return { collection: null, userErrors: [notFound.collection()] };
+      const parsed = parseInput(reorderInput, input);
+      if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
+      const tracks = parsed.value.tracks.map((t) => ({ songId: t.songId, discNumber: t.discNumber ?? 1, trackNumber: t.trackNumber }));
+      const songs = await ctx.loaders.collectionSongs.load(collection.id);
+      const ids = new Set(songs.map((s) => s.id));
+
+      const seenSongs = new Set<string>();
+      const seenPositions = new Set<string>();
+      for (const [i, track] of tracks.entries()) {
+        const field = ["input", "tracks", String(i)];
+        if (!ids.has(track.songId)) return { collection: null, userErrors: [fail("SONG_NOT_FOUND", "This song is not on this release.", [...field, "songId"])] };
+        if (seenSongs.has(track.songId)) return { collection: null, userErrors: [fail("DUPLICATE_SONG", "A song can have only one position.", [...field, "songId"])] };
+        const position = `${track.discNumber}:${track.trackNumber}`;
+        if (seenPositions.has(position)) return { collection: null, userErrors: [fail("TRACK_POSITION_TAKEN", `Disc ${track.discNumber}, track ${track.trackNumber} is given twice.`, [...field, "trackNumber"])] };
+        seenSongs.add(track.songId);
+        seenPositions.add(position);
+      }
+      if (seenSongs.size !== ids.size) return { collection: null, userErrors: [fail("TRACKS_INCOMPLETE", "Give a position for every song of the release.", ["input", "tracks"])] };
+
+      // Two statements so the unique (disc, track) constraint never sees a half-moved order:
+      // every song first to a free negative slot, then to its new place.
+      const songIds = tracks.map((t) => t.songId);
+      await ctx.db.$transaction([
+        ctx.db.$executeRaw`UPDATE "catalog"."Song" AS s SET "discNumber" = -1, "trackNumber" = -v.ord::int FROM unnest(${songIds}::uuid[]) WITH ORDINALITY AS v(id, ord) WHERE s.id = v.id`,
+        ctx.db.$executeRaw`UPDATE "catalog"."Song" AS s SET "discNumber" = v.disc, "trackNumber" = v.track FROM unnest(${songIds}::uuid[], ${tracks.map((t) => t.discNumber)}::int[], ${tracks.map((t) => t.trackNumber)}::int[]) AS v(id, disc, track) WHERE s.id = v.id`,
+      ]);
+      for (const song of songs) ctx.loaders.song.clear(song.id);
+      return { collection: await reload(ctx, collection.id), userErrors: [] };
+    },
+  },
+};
