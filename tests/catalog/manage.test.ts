@@ -1,0 +1,190 @@
+// Managing the catalog: who may edit what, and every mutation with bad input (typed userErrors,
+// nothing written).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "../support/stack.ts";
+import { codes, gql, register, type TestAccount } from "../support/graphql.ts";
+import { accountWithRole, createArtist, createCollection, createSong, slug } from "../support/catalog.ts";
+
+let stack: Stack;
+let url: string;
+let owner: TestAccount;
+let otherArtist: TestAccount;
+let admin: TestAccount;
+let listener: TestAccount;
+beforeAll(async () => {
+  stack = await startStack({ router: true });
+  url = stack.router!.url;
+  [owner, otherArtist, admin, listener] = await Promise.all([
+    accountWithRole(stack, url, "ARTIST"),
+    accountWithRole(stack, url, "ARTIST"),
+    accountWithRole(stack, url, "ADMIN"),
+    register(url),
+  ]);
+});
+afterAll(() => stack.stop());
+
+const db = () => stack.catalog!.services.db;
+const CREATE_ARTIST = `mutation($input: CreateArtistInput!) { createArtist(input: $input) { artist { id slug genres { slug } managers { id } } userErrors { field code } } }`;
+const UPDATE_ARTIST = `mutation($input: UpdateArtistInput!) { updateArtist(input: $input) { artist { id name slug } userErrors { field code } } }`;
+const CREATE_SONG = `mutation($input: CreateSongInput!) { createSong(input: $input) { song { id } userErrors { field code } } }`;
+const REORDER = `mutation($input: ReorderTracksInput!) { reorderTracks(input: $input) { collection { tracks { discNumber trackNumber song { id } } } userErrors { field code } } }`;
+
+describe("creating artists", () => {
+  it("an ARTIST creates an artist they manage, with genres, unpublished", async () => {
+    const res = await gql(url, CREATE_ARTIST, { input: { name: "Los Ejemplos", genreSlugs: ["rock", "latin"] } }, { token: owner.accessToken });
+    expect(res.data.createArtist.userErrors).toEqual([]);
+    expect(res.data.createArtist.artist).toMatchObject({ slug: "los-ejemplos", genres: [{ slug: "latin" }, { slug: "rock" }], managers: [{ id: owner.id }] });
+    const row = await db().artist.findUniqueOrThrow({ where: { id: res.data.createArtist.artist.id } });
+    expect(row).toMatchObject({ isPublic: false, isVisible: true, searchText: "los ejemplos" });
+  });
+
+  it("an ADMIN names the managers; an ARTIST may not", async () => {
+    const res = await gql(url, CREATE_ARTIST, { input: { name: "Managed", slug: slug(), managerUserIds: [otherArtist.id] } }, { token: admin.accessToken });
+    expect(res.data.createArtist.artist.managers).toEqual([{ id: otherArtist.id }]);
+    expect(codes(await gql(url, CREATE_ARTIST, { input: { name: "X", slug: slug(), managerUserIds: [otherArtist.id] } }, { token: owner.accessToken }))).toEqual(["FORBIDDEN"]);
+  });
+
+  it("a USER gets FORBIDDEN and anonymous gets UNAUTHENTICATED", async () => {
+    expect(codes(await gql(url, CREATE_ARTIST, { input: { name: "Nope" } }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await gql(url, CREATE_ARTIST, { input: { name: "Nope" } }))).toEqual(["UNAUTHENTICATED"]);
+  });
+
+  it.each([
+    ["a duplicate slug", "TAKEN" as const, "SLUG_TAKEN", ["input", "slug"]],
+    ["an empty name", { name: "   " }, "TOO_SHORT", ["input", "name"]],
+    ["an over-long name", { name: "n".repeat(121) }, "TOO_LONG", ["input", "name"]],
+    ["a bad slug", { slug: "Not A Slug!" }, "INVALID_SLUG", ["input", "slug"]],
+    ["a non-http image", { imageUrl: "ftp://x/y.png" }, "INVALID_URL", ["input", "imageUrl"]],
+    ["an unknown genre", { genreSlugs: ["no-such-genre"] }, "GENRE_NOT_FOUND", ["input", "genreSlugs"]],
+  ])("rejects %s and writes nothing", async (_what, input, code, field) => {
+    const taken = await createArtist(url, owner.accessToken);
+    const name = `Unwritten ${slug()}`;
+    const res = await gql(url, CREATE_ARTIST, { input: input === "TAKEN" ? { name, slug: taken.slug } : { name, slug: slug(), ...(input as Record<string, unknown>) } }, { token: owner.accessToken });
+    expect(res.data.createArtist.artist).toBeNull();
+    expect(res.data.createArtist.userErrors).toContainEqual({ code, field });
+    expect(await db().artist.count({ where: { name: input === "TAKEN" ? name : ((input as { name?: string }).name ?? name) } })).toBe(0);
+  });
+});
+
+describe("editing", () => {
+  it("managers and admins edit; another ARTIST and a USER get FORBIDDEN", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    expect((await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "Renamed" } }, { token: owner.accessToken })).data.updateArtist.artist.name).toBe("Renamed");
+    expect((await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "By Admin" } }, { token: admin.accessToken })).data.updateArtist.artist.name).toBe("By Admin");
+    for (const token of [otherArtist.accessToken, listener.accessToken]) expect(codes(await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "Hijack" } }, { token }))).toEqual(["FORBIDDEN"]);
+    expect((await db().artist.findUniqueOrThrow({ where: { id: artist.id } })).name).toBe("By Admin");
+  });
+
+  it.each([
+    ["setArtistVisible", `mutation($id: ID!) { setArtistVisible(input: { artistId: $id, isVisible: false }) { userErrors { code } } }`],
+    ["setArtistVerified", `mutation($id: ID!) { setArtistVerified(input: { artistId: $id, isVerified: true }) { userErrors { code } } }`],
+  ])("%s is for admins only: the artist's own manager gets FORBIDDEN", async (_name, mutation) => {
+    const artist = await createArtist(url, owner.accessToken);
+    expect(codes(await gql(url, mutation, { id: artist.id }, { token: owner.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await gql(url, mutation, { id: artist.id }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect((await gql(url, mutation, { id: artist.id }, { token: admin.accessToken })).errors).toBeUndefined();
+  });
+
+  it("Artist.managers is FORBIDDEN to anyone but managers and admins", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    await gql(url, `mutation($id: ID!) { setArtistPublic(input: { artistId: $id, isPublic: true }) { userErrors { code } } }`, { id: artist.id }, { token: owner.accessToken });
+    const q = `query($id: ID!) { artist(id: $id) { name managers { id } } }`;
+    expect(codes(await gql(url, q, { id: artist.id }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await gql(url, q, { id: artist.id }))).toEqual(["UNAUTHENTICATED"]);
+    expect((await gql(url, q, { id: artist.id }, { token: admin.accessToken })).data.artist.managers).toEqual([{ id: owner.id }]);
+  });
+
+  it("the about page: biography and an ordered gallery; over-long text is a typed error", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const m = `mutation($input: UpdateArtistAboutInput!) { updateArtistAbout(input: $input) { artist { about { biography images { url caption } } } userErrors { field code } } }`;
+    const images = [{ url: "https://cdn.example.com/1.jpg", caption: "Live" }, { url: "https://cdn.example.com/2.jpg" }];
+    const res = await gql(url, m, { input: { artistId: artist.id, biography: "From Sevilla.", images } }, { token: owner.accessToken });
+    expect(res.data.updateArtistAbout.artist.about).toEqual({ biography: "From Sevilla.", images: [images[0], { ...images[1], caption: "" }] });
+    const bad = await gql(url, m, { input: { artistId: artist.id, biography: "b".repeat(5001) } }, { token: owner.accessToken });
+    expect(bad.data.updateArtistAbout.userErrors).toEqual([{ code: "TOO_LONG", field: ["input", "biography"] }]);
+    expect((await db().artist.findUniqueOrThrow({ where: { id: artist.id } })).biography).toBe("From Sevilla.");
+  });
+});
+
+describe("releases and tracks", () => {
+  it("an empty title and an unknown artist are typed errors", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const m = `mutation($input: CreateCollectionInput!) { createCollection(input: $input) { collection { id } userErrors { field code } } }`;
+    const empty = await gql(url, m, { input: { artistId: artist.id, type: "EP", title: "  ", releaseDate: "2024-01-01" } }, { token: owner.accessToken });
+    expect(empty.data.createCollection.userErrors).toEqual([{ code: "TOO_SHORT", field: ["input", "title"] }]);
+    const unknown = await gql(url, m, { input: { artistId: "00000000-0000-4000-8000-000000000000", type: "EP", title: "X", releaseDate: "2024-01-01" } }, { token: owner.accessToken });
+    expect(unknown.data.createCollection.userErrors).toEqual([{ code: "ARTIST_NOT_FOUND", field: ["input", "artistId"] }]);
+    expect(codes(await gql(url, m, { input: { artistId: artist.id, type: "EP", title: "X", releaseDate: "2024-02-30" } }, { token: owner.accessToken }))).toEqual(["BAD_USER_INPUT"]);
+    expect(await db().collection.count({ where: { primaryArtistId: artist.id } })).toBe(0);
+  });
+
+  it("another ARTIST cannot add a song to someone else's release", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const collectionId = await createCollection(url, owner.accessToken, artist.id);
+    expect(codes(await gql(url, CREATE_SONG, { input: { collectionId, title: "Intruder", durationMs: 60_000, trackNumber: 1 } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(await db().song.count({ where: { collectionId } })).toBe(0);
+  });
+
+  it("track numbers that collide, bad durations and empty titles are typed errors", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const collectionId = await createCollection(url, owner.accessToken, artist.id);
+    await createSong(url, owner.accessToken, collectionId, 1);
+    const cases: [Record<string, unknown>, string, string[]][] = [
+      [{ title: "Same slot", trackNumber: 1 }, "TRACK_POSITION_TAKEN", ["input", "trackNumber"]],
+      [{ title: "", trackNumber: 2 }, "TOO_SHORT", ["input", "title"]],
+      [{ title: "Too short", trackNumber: 2, durationMs: 10 }, "INVALID", ["input", "durationMs"]],
+      [{ title: "Track zero", trackNumber: 0 }, "INVALID", ["input", "trackNumber"]],
+    ];
+    for (const [input, code, field] of cases) {
+      const res = await gql(url, CREATE_SONG, { input: { collectionId, durationMs: 60_000, ...input } }, { token: owner.accessToken });
+      expect(res.data.createSong.userErrors, JSON.stringify(input)).toEqual([{ code, field }]);
+    }
+    expect(await db().song.count({ where: { collectionId } })).toBe(1);
+  });
+
+  it("reorders every track at once", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const collectionId = await createCollection(url, owner.accessToken, artist.id);
+    const [a, b, c] = [await createSong(url, owner.accessToken, collectionId, 1), await createSong(url, owner.accessToken, collectionId, 2), await createSong(url, owner.accessToken, collectionId, 3)];
+    const res = await gql(url, REORDER, { input: { collectionId, tracks: [{ songId: c, trackNumber: 1 }, { songId: a, trackNumber: 2 }, { songId: b, discNumber: 2, trackNumber: 1 }] } }, { token: owner.accessToken });
+    expect(res.data.reorderTracks.userErrors).toEqual([]);
+    expect(res.data.reorderTracks.collection.tracks).toEqual([
+      { discNumber: 1, trackNumber: 1, song: { id: c } },
+      { discNumber: 1, trackNumber: 2, song: { id: a } },
+      { discNumber: 2, trackNumber: 1, song: { id: b } },
+    ]);
+  });
+
+  it("a song in two positions, two songs in one position, a missing song or a foreign one: typed errors, order unchanged", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const collectionId = await createCollection(url, owner.accessToken, artist.id);
+    const [a, b] = [await createSong(url, owner.accessToken, collectionId, 1), await createSong(url, owner.accessToken, collectionId, 2)];
+    const elsewhere = await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, artist.id), 1);
+    const cases: [unknown[], string, string[]][] = [
+      [[{ songId: a, trackNumber: 1 }, { songId: a, trackNumber: 2 }], "DUPLICATE_SONG", ["input", "tracks", "1", "songId"]],
+      [[{ songId: a, trackNumber: 1 }, { songId: b, trackNumber: 1 }], "TRACK_POSITION_TAKEN", ["input", "tracks", "1", "trackNumber"]],
+      [[{ songId: a, trackNumber: 1 }], "TRACKS_INCOMPLETE", ["input", "tracks"]],
+      [[{ songId: a, trackNumber: 1 }, { songId: elsewhere, trackNumber: 2 }], "SONG_NOT_FOUND", ["input", "tracks", "1", "songId"]],
+    ];
+    for (const [tracks, code, field] of cases) {
+      const res = await gql(url, REORDER, { input: { collectionId, tracks } }, { token: owner.accessToken });
+      expect(res.data.reorderTracks.userErrors, code).toEqual([{ code, field }]);
+    }
+    const rows = await db().song.findMany({ where: { collectionId }, orderBy: { trackNumber: "asc" }, select: { id: true, trackNumber: true } });
+    expect(rows).toEqual([{ id: a, trackNumber: 1 }, { id: b, trackNumber: 2 }]);
+  });
+
+  it("picks: at most five, only the artist's own songs and releases", async () => {
+    const artist = await createArtist(url, owner.accessToken);
+    const songId = await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, artist.id), 1);
+    const foreignArtist = await createArtist(url, otherArtist.accessToken);
+    const foreignSong = await createSong(url, otherArtist.accessToken, await createCollection(url, otherArtist.accessToken, foreignArtist.id), 1);
+    const m = `mutation($input: SetArtistPicksInput!) { setArtistPicks(input: $input) { userErrors { field code } } }`;
+    const six = Array.from({ length: 6 }, () => ({ songId }));
+    expect((await gql(url, m, { input: { artistId: artist.id, picks: six } }, { token: owner.accessToken })).data.setArtistPicks.userErrors).toEqual([{ code: "TOO_MANY", field: ["input", "picks"] }]);
+    expect((await gql(url, m, { input: { artistId: artist.id, picks: [{ songId: foreignSong }] } }, { token: owner.accessToken })).data.setArtistPicks.userErrors).toEqual([{ code: "SONG_NOT_FOUND", field: ["input", "picks", "0", "songId"] }]);
+    expect((await gql(url, m, { input: { artistId: artist.id, picks: [{ note: "nothing picked" }] } }, { token: owner.accessToken })).data.setArtistPicks.userErrors).toEqual([{ code: "INVALID", field: ["input", "picks", "0"] }]);
+    expect(codes(await gql(url, m, { input: { artistId: artist.id, picks: [] } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(await db().artistPick.count({ where: { artistId: artist.id } })).toBe(0);
+  });
+});

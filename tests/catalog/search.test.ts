@@ -1,0 +1,96 @@
+// Search: ranked, tolerant of typos and accents, never showing hidden items, and safe with any
+// input.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "../support/stack.ts";
+import { codes, gql, type TestAccount } from "../support/graphql.ts";
+import { accountWithRole, createArtist, createCollection, createSong, publish, publishedAlbum } from "../support/catalog.ts";
+
+let stack: Stack;
+let url: string;
+let owner: TestAccount;
+// Made-up words so other test files' content never matches.
+const word = `qorvex${Date.now().toString(36)}`;
+let artistId: string;
+let albumId: string;
+let songIds: string[];
+beforeAll(async () => {
+  stack = await startStack({ router: true });
+  url = stack.router!.url;
+  owner = await accountWithRole(stack, url, "ARTIST");
+  const made = await publishedAlbum(url, owner.accessToken, 0, { name: `Beyoncé ${word}` }, { title: `Canción ${word}` });
+  artistId = made.artist.id;
+  albumId = made.collectionId;
+  songIds = [];
+  for (const [i, title] of [`Corazón ${word}`, `Lluvia ${word}`].entries()) {
+    const id = await createSong(url, owner.accessToken, albumId, i + 1, { title });
+    await publish(url, owner.accessToken, { songId: id });
+    songIds.push(id);
+  }
+});
+afterAll(() => stack.stop());
+
+const SEARCH = `query($q: String!, $types: [SearchType!], $first: Int, $after: String) {
+  search(query: $q, types: $types, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { score node { __typename ... on Song { id title } ... on Artist { id name } ... on Collection { id title } } }
+  }
+}`;
+
+const ids = (res: any) => res.data.search.edges.map((e: any) => e.node.id);
+
+describe("search", () => {
+  it("finds songs, artists and releases, best match first", async () => {
+    const res = await gql(url, SEARCH, { q: `corazon ${word}` });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.search.edges[0].node).toEqual({ __typename: "Song", id: songIds[0], title: `Corazón ${word}` });
+    const scores = res.data.search.edges.map((e: any) => e.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(ids(await gql(url, SEARCH, { q: word }))).toEqual(expect.arrayContaining([artistId, albumId, ...songIds]));
+  });
+
+  it("ignores accents both ways and tolerates a typo", async () => {
+    expect(ids(await gql(url, SEARCH, { q: `beyonce ${word}`, types: ["ARTIST"] }))).toEqual([artistId]);
+    expect(ids(await gql(url, SEARCH, { q: `CANCIÓN ${word}`, types: ["COLLECTION"] }))).toEqual([albumId]);
+    const typo = word.slice(0, 3) + word.slice(4); // one letter dropped
+    expect(ids(await gql(url, SEARCH, { q: `lluvia ${typo}`, types: ["SONG"] }))[0]).toBe(songIds[1]);
+  });
+
+  it("filters by type and pages with cursors", async () => {
+    const first = await gql(url, SEARCH, { q: word, types: ["SONG"], first: 1 });
+    expect(first.data.search.pageInfo.hasNextPage).toBe(true);
+    const second = await gql(url, SEARCH, { q: word, types: ["SONG"], first: 1, after: first.data.search.pageInfo.endCursor });
+    expect(second.data.search.pageInfo.hasNextPage).toBe(false);
+    expect([...ids(first), ...ids(second)].sort()).toEqual([...songIds].sort());
+  });
+
+  it("never shows unpublished or hidden items, even to their owner", async () => {
+    const draft = await createArtist(url, owner.accessToken, { name: `Draft ${word}` });
+    await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, draft.id, { title: `Draft album ${word}` }), 1, { title: `Draft song ${word}` });
+    for (const token of [undefined, owner.accessToken]) {
+      const found = ids(await gql(url, SEARCH, { q: `draft ${word}` }, { token }));
+      expect(found).not.toContain(draft.id);
+      expect(found.every((id: string) => [artistId, albumId, ...songIds].includes(id))).toBe(true);
+    }
+  });
+
+  it("answers an empty or punctuation-only query with no results", async () => {
+    for (const q of ["", "   ", "%_*'\""]) {
+      const res = await gql(url, SEARCH, { q });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.search.edges).toEqual([]);
+    }
+  });
+
+  it("treats SQL metacharacters as text", async () => {
+    for (const q of [`'; DROP TABLE "catalog"."Song"; --`, `${word}%' OR 1=1 --`, "\\x00 <% %> ::uuid"]) {
+      const res = await gql(url, SEARCH, { q });
+      expect(res.errors, q).toBeUndefined();
+    }
+    expect(await stack.catalog!.services.db.song.count({ where: { id: { in: songIds } } })).toBe(2);
+  });
+
+  it("rejects a 1,000-character query and a forged cursor with BAD_USER_INPUT", async () => {
+    expect(codes(await gql(url, SEARCH, { q: "x".repeat(1000) }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await gql(url, SEARCH, { q: word, after: "bm9wZQ" }))).toEqual(["BAD_USER_INPUT"]);
+  });
+});
