@@ -10,7 +10,9 @@ import { root, SUBGRAPHS } from "./subgraphs.ts";
 import { startUsers } from "../subgraphs/users/src/service.ts";
 import { authLimitSettingsFromEnv } from "../subgraphs/users/src/accounts/limits.ts";
 import { createDb } from "../subgraphs/users/src/db.ts";
-import { ensureAdmin, seedDemoUsers } from "../subgraphs/users/src/seed.ts";
+import { DEMO_ARTIST_EMAIL, ensureAdmin, seedDemoUsers } from "../subgraphs/users/src/seed.ts";
+import { createDb as createCatalogDb } from "../subgraphs/catalog/src/db.ts";
+import { seedCatalog } from "../subgraphs/catalog/src/seed.ts";
 import { startRouter } from "../router/src/router.ts";
 import { startCatalog } from "../subgraphs/catalog/src/service.ts";
 
@@ -66,7 +68,13 @@ export async function startLocalStack(opts: StackOptions = {}) {
     const demo = await seedDemoUsers(db);
     if (demo) log(`seeded ${demo} demo users (password "listen-to-melodi", e.g. ana@demo.melodi.app)`);
     log(`admin: ${admin.email} (password from ADMIN_PASSWORD${process.env.ADMIN_PASSWORD ? "" : ', default "change-me-admin"'})`);
+    const demoArtist = await db.user.findUnique({ where: { email: DEMO_ARTIST_EMAIL }, select: { id: true } });
     await db.$disconnect();
+    const catalogDb = createCatalogDb({ databaseUrl: postgres.url });
+    const started = performance.now();
+    const catalog = await seedCatalog(catalogDb, { size: "demo", managerUserId: demoArtist?.id });
+    if (catalog) log(`seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`);
+    await catalogDb.$disconnect();
   }
 
   const keys = loadKeys(log);

@@ -146,6 +146,24 @@ export interface Engine {
   dispose(): Promise<void>;
 }
 
+/**
+ * Workaround 3: adapter-pg runs a migration script by splitting it on every ";", which breaks
+ * a semicolon inside a comment, a string or a dollar-quoted function body (a trigger). Postgres
+ * runs a multi-statement script itself when it is sent as one simple query, as the native
+ * engine does, and as one implicit transaction; errors go through the adapter's own handler.
+ */
+function wholeScripts<T extends SqlDriverAdapter>(adapter: T): T {
+  const queryable = adapter as unknown as { underlyingDriver(): pg.Pool | pg.PoolClient; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await queryable.underlyingDriver().query(script);
+    } catch (error) {
+      queryable.onError(error);
+    }
+  };
+  return adapter;
+}
+
 export async function openEngine(databaseUrl: string, opts: EngineOptions = {}): Promise<Engine> {
   await loadWasm();
   const { schema } = opts;
@@ -165,13 +183,13 @@ export async function openEngine(databaseUrl: string, opts: EngineOptions = {}):
   const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: "postgres",
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => wholeScripts(await main.connect()),
     async connectToShadowDb(): Promise<SqlDriverAdapter> {
       const database = `prisma_migrate_shadow_db_${randomUUID()}`;
       await pool.query(`CREATE DATABASE ${quoteIdent(database)}`);
       const shadowPool = newPool(databaseUrl, schema, database);
       shadows.set(database, shadowPool);
-      const adapter = await new PrismaPg(shadowPool, schema ? { schema } : undefined).connect();
+      const adapter = wholeScripts(await new PrismaPg(shadowPool, schema ? { schema } : undefined).connect());
       return Object.assign(adapter, { dispose: () => dropShadow(database) });
     },
   };

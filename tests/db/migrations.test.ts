@@ -82,6 +82,23 @@ describe("migrateAll", () => {
     expect(await tables(url, "public")).toEqual([]);
   });
 
+  it("runs a hand-written migration whole: semicolons in comments and a dollar-quoted trigger body", async () => {
+    const dir = prismaCopy();
+    const schema = `datasource db {\n  provider = "postgresql"\n  schemas  = ["probe"]\n}\n\nmodel Note {\n  id   Int    @id\n  body String\n  size Int    @default(0)\n\n  @@schema("probe")\n}\n`;
+    mkdirSync(path.join(dir, "probe"));
+    writeFileSync(path.join(dir, "probe", "schema.prisma"), schema);
+    const url = await freshDatabase();
+    const created = await diffMigration(url, "probe", "init", { prismaDir: dir });
+    appendFileSync(
+      path.join(created!, "migration.sql"),
+      `\n-- a comment; with semicolons; in it\nCREATE FUNCTION "probe".note_size() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW."size" := length(NEW."body");\n  RETURN NEW;\nEND\n$$;\nCREATE TRIGGER note_size BEFORE INSERT ON "probe"."Note" FOR EACH ROW EXECUTE FUNCTION "probe".note_size();\n`,
+    );
+    await migrateAll(url, { prismaDir: dir, subgraphs: ["probe"] });
+    const size = await admin(async (c) => (await c.query(`INSERT INTO "probe"."Note" (id, body) VALUES (1, 'hello') RETURNING size`)).rows[0].size, url);
+    expect(size).toBe(5);
+    expect(await checkDrift(url, { prismaDir: dir, subgraphs: ["probe"] })).toEqual([]);
+  });
+
   it("keeps one _prisma_migrations per subgraph schema", async () => {
     // One more subgraph beside the real ones: with a shared, unqualified table the second apply
     // would fail with `relation "_prisma_migrations" already exists`.

@@ -34,7 +34,11 @@ const DEMO_USERS = [
   { handle: "diego", displayName: "Diego Ruiz", bio: "Guitar, amps, more guitar." },
   { handle: "elena", displayName: "Elena Sanz", bio: "Classical for focus." },
   { handle: "fer", displayName: "Fer Castillo", bio: "Producer. Beats daily." },
+  { handle: "nova", displayName: "Nova Ríos", bio: "Artist account: manages ten artists of the demo catalog.", role: "ARTIST" as const },
 ];
+
+/** The demo ARTIST account, which manages part of the demo catalog. */
+export const DEMO_ARTIST_EMAIL = "nova@demo.melodi.app";
 
 /** On a database with no listeners yet: demo users (password DEMO_PASSWORD) who follow each other. */
 export async function seedDemoUsers(db: Db): Promise<number> {
@@ -46,6 +50,7 @@ export async function seedDemoUsers(db: Db): Promise<number> {
       const user = await tx.user.create({
         data: {
           email: `${demo.handle}@demo.melodi.app`,
+          role: "role" in demo ? demo.role : "USER",
           credential: { create: { passwordHash } },
           profile: { create: { handle: demo.handle, handleKey: demo.handle, displayName: demo.displayName, bio: demo.bio } },
         },

@@ -1,17 +1,27 @@
-// One search over songs, artists and releases (DESIGN.md §3), in Postgres: trigram word
-// similarity (pg_trgm, GIN-indexed) finds candidates despite typos; a full-text match of the
-// whole words ranks them up. Text is compared accent-free (text.ts). Only what listeners may
-// see is ever a candidate, whoever asks.
+// One search over songs, artists and releases (DESIGN.md §3), in Postgres, in two steps:
+//  1. each word of the query is looked up in the dictionary of catalog words (SearchWord,
+//     kept by a trigger) by trigram similarity, so "corazn" finds "corazon", and by prefix, so a
+//     half-typed word finds its ends: a small table, whatever the catalog's size;
+//  2. those words are matched against the GIN full-text index of each kind (every query word
+//     must match one of its alternatives), and the matches are ranked by trigram similarity of
+//     the whole query to the whole text.
+// Text is compared accent-free (text.ts). Only what listeners may see is ever a candidate,
+// whoever asks.
 import { badUserInput, decodeCursor, encodeCursor, pageSize } from "@melodi/kit";
 import type { Resolvers, SearchType } from "../generated/graphql.ts";
 import { Prisma } from "../db.ts";
 import { searchable } from "../text.ts";
 
 export const MAX_QUERY_LENGTH = 200;
-/** Deeper than this, refine the query instead: ranked offsets get costly. */
+/** Deeper than this, refine the query instead. */
 const MAX_OFFSET = 500;
-/** How loosely a query must match a word of the text to be a candidate (0..1). */
-const WORD_SIMILARITY_THRESHOLD = 0.45;
+/** Words of a query that count; the rest are ignored. */
+const MAX_WORDS = 8;
+/** Dictionary words tried for each query word: the closest by trigrams, and by prefix. */
+const SIMILAR_WORDS = 4;
+const PREFIX_WORDS = 4;
+/** Rows of a kind ranked per query: a very common word ranks a sample, not the whole table. */
+const MATCHES_RANKED = 200;
 const ALL: SearchType[] = ["SONG", "ARTIST", "COLLECTION"];
 
 interface Hit {
@@ -20,27 +30,50 @@ interface Hit {
   score: number;
 }
 
-const score = (column: Prisma.Sql, q: string) =>
-  Prisma.sql`LEAST(1, word_similarity(${q}, ${column}) * 0.75 + CASE WHEN to_tsvector('simple', ${column}) @@ plainto_tsquery('simple', ${q}) THEN 0.25 ELSE 0 END)`;
-
-function candidates(kind: SearchType, q: string): Prisma.Sql {
+/** Listener-visible matches of one kind, with their text for ranking. */
+function matches(kind: SearchType): Prisma.Sql {
   if (kind === "ARTIST") {
-    return Prisma.sql`SELECT a.id, 'ARTIST' AS kind, ${score(Prisma.sql`a."searchText"`, q)} AS score
-      FROM "catalog"."Artist" a
-      WHERE ${q} <% a."searchText" AND a."isPublic" AND a."isVisible"`;
+    return Prisma.sql`SELECT n.id, 'ARTIST' AS kind, n."searchText" FROM "catalog"."Artist" n, query
+      WHERE n."searchVector" @@ query.tsq AND n."isPublic" AND n."isVisible"`;
   }
   if (kind === "COLLECTION") {
-    return Prisma.sql`SELECT c.id, 'COLLECTION' AS kind, ${score(Prisma.sql`c."searchText"`, q)} AS score
-      FROM "catalog"."Collection" c JOIN "catalog"."Artist" a ON a.id = c."primaryArtistId"
-      WHERE ${q} <% c."searchText" AND c."isPublic" AND c."isVisible" AND a."isPublic" AND a."isVisible"`;
+    return Prisma.sql`SELECT n.id, 'COLLECTION' AS kind, n."searchText" FROM "catalog"."Collection" n
+      JOIN "catalog"."Artist" a ON a.id = n."primaryArtistId" AND a."isPublic" AND a."isVisible", query
+      WHERE n."searchVector" @@ query.tsq AND n."isPublic" AND n."isVisible"`;
   }
-  return Prisma.sql`SELECT s.id, 'SONG' AS kind, ${score(Prisma.sql`s."searchText"`, q)} AS score
-    FROM "catalog"."Song" s
-    JOIN "catalog"."Artist" a ON a.id = s."primaryArtistId"
-    JOIN "catalog"."Collection" c ON c.id = s."collectionId"
-    JOIN "catalog"."Artist" ca ON ca.id = c."primaryArtistId"
-    WHERE ${q} <% s."searchText" AND s."isPublic" AND s."isVisible" AND a."isPublic" AND a."isVisible"
-      AND c."isPublic" AND c."isVisible" AND ca."isPublic" AND ca."isVisible"`;
+  return Prisma.sql`SELECT n.id, 'SONG' AS kind, n."searchText" FROM "catalog"."Song" n
+    JOIN "catalog"."Artist" a ON a.id = n."primaryArtistId" AND a."isPublic" AND a."isVisible"
+    JOIN "catalog"."Collection" c ON c.id = n."collectionId" AND c."isPublic" AND c."isVisible"
+    JOIN "catalog"."Artist" ca ON ca.id = c."primaryArtistId" AND ca."isPublic" AND ca."isVisible", query
+    WHERE n."searchVector" @@ query.tsq AND n."isPublic" AND n."isVisible"`;
+}
+
+function searchSql(q: string, words: string[], kinds: SearchType[], limit: number, offset: number): Prisma.Sql {
+  const perKind = Prisma.join(
+    kinds.map((kind) => Prisma.sql`(SELECT * FROM (${matches(kind)}) m LIMIT ${MATCHES_RANKED})`),
+    " UNION ALL ",
+  );
+  // Words are letters and digits only (searchable()), so they are safe inside to_tsquery.
+  return Prisma.sql`
+    WITH words AS (SELECT w, ord FROM unnest(${words}::text[]) WITH ORDINALITY AS t(w, ord)),
+    alternatives AS (
+      SELECT words.ord, array_agg(DISTINCT alt.word) AS alts
+      FROM words
+      CROSS JOIN LATERAL (
+        (SELECT word FROM "catalog"."SearchWord" WHERE similarity(word, words.w) >= 0.3 ORDER BY word <-> words.w LIMIT ${SIMILAR_WORDS})
+        UNION ALL
+        (SELECT word FROM "catalog"."SearchWord" WHERE word LIKE words.w || '%' ORDER BY length(word), word LIMIT ${PREFIX_WORDS})
+      ) alt
+      GROUP BY words.ord
+    ),
+    query AS (
+      SELECT to_tsquery('simple', string_agg('(' || array_to_string(alts, ' | ') || ')', ' & ')) AS tsq FROM alternatives
+    ),
+    found AS (${perKind})
+    SELECT id, kind, (0.7 * word_similarity(${q}, "searchText") + 0.3 * similarity(${q}, "searchText"))::float8 AS score
+    FROM found
+    ORDER BY score DESC, id
+    LIMIT ${limit + 1} OFFSET ${offset}`;
 }
 
 export const resolvers: Resolvers = {
@@ -56,11 +89,8 @@ export const resolvers: Resolvers = {
       // search box can send every keystroke.
       if (!q || limit === 0) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null } };
 
-      const union = Prisma.join(kinds.map((kind) => candidates(kind, q)), " UNION ALL ");
-      const [, hits] = await ctx.db.$transaction([
-        ctx.db.$queryRaw`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(WORD_SIMILARITY_THRESHOLD)}, true)`,
-        ctx.db.$queryRaw<Hit[]>`SELECT id, kind, score::float8 AS score FROM (${union}) AS hits ORDER BY score DESC, id LIMIT ${limit + 1} OFFSET ${offset}`,
-      ]);
+      const words = [...new Set(q.split(" "))].slice(0, MAX_WORDS);
+      const hits = await ctx.db.$queryRaw<Hit[]>(searchSql(q, words, kinds, limit, offset));
 
       const page = hits.slice(0, limit);
       const rows = await Promise.all(
