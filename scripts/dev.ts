@@ -5,7 +5,17 @@ import { root } from "./subgraphs.ts";
 // Generated code first (Prisma clients, resolver types): a fresh clone has none.
 execFileSync(process.execPath, ["scripts/generate.ts"], { cwd: root, stdio: "inherit" });
 const { startLocalStack } = await import("./stack.ts");
-const stack = await startLocalStack();
+const { SeedError } = await import("../subgraphs/users/src/seed.ts");
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack();
+} catch (err) {
+  const code = (err as { code?: string }).code;
+  if (err instanceof SeedError) console.error(`Cannot seed: ${err.message}`);
+  else if (code === "EADDRINUSE") console.error(`A port is taken (${(err as Error).message}). Stop the other stack, or set PORT, USERS_PORT and CATALOG_PORT.`);
+  else console.error(err);
+  process.exit(1);
+}
 
 console.log(`
 Melodi is running.

@@ -64,10 +64,10 @@ export async function startLocalStack(opts: StackOptions = {}) {
       password: process.env.ADMIN_PASSWORD ?? "change-me-admin",
       handle: process.env.ADMIN_HANDLE ?? "admin",
     };
-    await ensureAdmin(db, admin);
+    const made = await ensureAdmin(db, admin);
     const demo = await seedDemoUsers(db);
     if (demo) log(`seeded ${demo} demo users (password "listen-to-melodi", e.g. ana@demo.melodi.app)`);
-    log(`admin: ${admin.email} (password from ADMIN_PASSWORD${process.env.ADMIN_PASSWORD ? "" : ', default "change-me-admin"'})`);
+    log(made.created ? `created admin ${admin.email} (password from ADMIN_PASSWORD${process.env.ADMIN_PASSWORD ? "" : ', default "change-me-admin"'})` : `admin ${admin.email} exists (its password is not changed by ADMIN_PASSWORD)`);
     const demoArtist = await db.user.findUnique({ where: { email: DEMO_ARTIST_EMAIL }, select: { id: true } });
     await db.$disconnect();
     const catalogDb = createCatalogDb({ databaseUrl: postgres.url });
@@ -78,7 +78,8 @@ export async function startLocalStack(opts: StackOptions = {}) {
   }
 
   const keys = loadKeys(log);
-  const port = (name: string) => SUBGRAPHS.find((s) => s.name === name)!.port;
+  // USERS_PORT / CATALOG_PORT move a subgraph, e.g. to run beside another stack.
+  const port = (name: string) => Number(process.env[`${name.toUpperCase()}_PORT`] ?? SUBGRAPHS.find((s) => s.name === name)!.port);
   const unlimited = { loginPerIpPerMinute: 1e9, failedLoginsPerAccount: 1e9, registerPerIpPerHour: 1e9 };
   const users = await startUsers({
     port: port("users"),

@@ -2,7 +2,7 @@
 // never from a public mutation; with SEED_DEMO=true, demo listeners on an empty database.
 // `pnpm start` does the same with development defaults; production must set the admin's password.
 import { createDb } from "../../subgraphs/users/src/db.ts";
-import { ensureAdmin, seedDemoUsers } from "../../subgraphs/users/src/seed.ts";
+import { ensureAdmin, SeedError, seedDemoUsers } from "../../subgraphs/users/src/seed.ts";
 import { localDatabase } from "./databaseUrl.ts";
 
 const env = process.env;
@@ -13,13 +13,13 @@ if (!env.ADMIN_EMAIL || !env.ADMIN_PASSWORD || env.ADMIN_PASSWORD.length < 10) {
 const database = await localDatabase();
 const db = createDb({ databaseUrl: database.url });
 try {
-  const id = await ensureAdmin(db, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD, handle: env.ADMIN_HANDLE ?? "admin" });
-  console.log(`admin ${env.ADMIN_EMAIL} (${id})`);
+  const admin = await ensureAdmin(db, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD, handle: env.ADMIN_HANDLE ?? "admin" });
+  console.log(admin.created ? `created admin ${env.ADMIN_EMAIL} (${admin.id})` : `admin ${env.ADMIN_EMAIL} already exists (${admin.id}); left unchanged`);
   if (env.SEED_DEMO === "true") console.log(`demo users created: ${await seedDemoUsers(db)}`);
   await db.$disconnect();
   await database.stop();
   process.exit(0);
 } catch (e) {
-  console.error(`db:seed failed: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(e instanceof SeedError ? `db:seed: ${e.message}` : `db:seed failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 }

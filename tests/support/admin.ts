@@ -8,7 +8,7 @@ export async function signInAdmin(stack: Stack, url: string): Promise<{ id: stri
   const handle = `admin${randomBytes(4).toString("hex")}`;
   const email = `${handle}@example.com`;
   const password = "admin password 123";
-  const id = await ensureAdmin(stack.users.services.db, { email, password, handle });
+  const { id } = await ensureAdmin(stack.users.services.db, { email, password, handle });
   const res = await login(url, email, password);
   return { id, accessToken: res.data.login.session.accessToken };
 }

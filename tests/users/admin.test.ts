@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
 import { codes, gql, login, register, type TestAccount } from "../support/graphql.ts";
 import { signInAdmin } from "../support/admin.ts";
+import { ensureAdmin, SeedError } from "../../subgraphs/users/src/seed.ts";
 
 let stack: Stack;
 let url: string;
@@ -112,5 +113,20 @@ describe("admin mutations", () => {
   it("rejects an unknown role as invalid input", async () => {
     const res = await gql(url, ROLE, { id: listener.id, role: "SUPERUSER" }, { token: admin.accessToken });
     expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
+  });
+});
+
+describe("the first admin, from configuration", () => {
+  it("is created once, never over a listener's account, never with a taken handle or a short password", async () => {
+    const db = stack.users.services.db;
+    const handle = `boss${Date.now()}`;
+    const email = `${handle}@example.com`;
+    const first = await ensureAdmin(db, { email, password: "long enough password", handle });
+    expect(first.created).toBe(true);
+    expect(await ensureAdmin(db, { email, password: "another password here", handle })).toEqual({ id: first.id, created: false });
+    await expect(ensureAdmin(db, { email: listener.email, password: "long enough password", handle: `${handle}x` })).rejects.toThrow(SeedError);
+    await expect(ensureAdmin(db, { email: `other-${email}`, password: "long enough password", handle })).rejects.toThrow(/ADMIN_HANDLE/);
+    await expect(ensureAdmin(db, { email: `short-${email}`, password: "short", handle: `${handle}y` })).rejects.toThrow(/at least 10/);
+    expect((await db.user.findUniqueOrThrow({ where: { id: listener.id } })).role).toBe("USER");
   });
 });

@@ -9,20 +9,32 @@ export interface AdminSeed {
   handle: string;
 }
 
-/** Creates the admin account if no account has that email; returns its id. */
-export async function ensureAdmin(db: Db, admin: AdminSeed): Promise<string> {
+export class SeedError extends Error {}
+
+/**
+ * Creates the admin account unless one with that email exists; returns its id and whether it
+ * was made now. An existing admin is left as it is (its password is not reset); an existing
+ * account of another role, a taken handle or a short password are errors that say what to set.
+ */
+export async function ensureAdmin(db: Db, admin: AdminSeed): Promise<{ id: string; created: boolean }> {
   const email = admin.email.trim().toLowerCase();
   const existing = await db.user.findUnique({ where: { email } });
-  if (existing) return existing.id;
+  if (existing) {
+    if (existing.role !== "ADMIN") throw new SeedError(`ADMIN_EMAIL ${email} belongs to an account with role ${existing.role}; choose another email, or change its role as an admin.`);
+    return { id: existing.id, created: false };
+  }
+  if (admin.password.length < 10) throw new SeedError("ADMIN_PASSWORD must be at least 10 characters.");
+  const handleKey = admin.handle.toLowerCase();
+  if (await db.profile.findUnique({ where: { handleKey } })) throw new SeedError(`The handle "${admin.handle}" is taken; set ADMIN_HANDLE to another one.`);
   const user = await db.user.create({
     data: {
       email,
       role: "ADMIN",
       credential: { create: { passwordHash: await hashPassword(admin.password) } },
-      profile: { create: { handle: admin.handle, handleKey: admin.handle.toLowerCase(), displayName: "Melodi Admin" } },
+      profile: { create: { handle: admin.handle, handleKey, displayName: "Melodi Admin" } },
     },
   });
-  return user.id;
+  return { id: user.id, created: true };
 }
 
 export const DEMO_PASSWORD = "listen-to-melodi";
