@@ -25,7 +25,9 @@ COPY . .
 # Prisma clients (offline, prisma.config.ts) and resolver types; both are gitignored.
 RUN node scripts/generate.ts
 
-# Services write nothing to disk: run them unprivileged.
+# Services run unprivileged; the only folder they write is the catalog's media (MEDIA_DIR, a
+# volume in docker-compose.yml), created here so the volume starts owned by `node`.
+RUN mkdir -p /var/lib/melodi/media && chown node:node /var/lib/melodi/media
 USER node
 ENV HOST=0.0.0.0
 CMD ["node", "router/src/main.ts"]

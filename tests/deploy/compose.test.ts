@@ -48,8 +48,11 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
   },
   catalog: {
     sources: ["subgraphs/catalog/src/main.ts", "subgraphs/kit/src/config.ts"],
-    required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_PUBLIC_KEYS"],
-    optional: ["LOG_LEVEL"],
+    required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_PUBLIC_KEYS", "MEDIA_DIR", "MEDIA_URL_SECRET"],
+    optional: [
+      "LOG_LEVEL", "MEDIA_PUBLIC_URL", "MEDIA_URL_TTL_SECONDS", "MEDIA_MAX_AUDIO_BYTES", "MEDIA_MAX_IMAGE_BYTES",
+      "FFMPEG_PATH", "FFPROBE_PATH", "MEDIA_WORKER", "MEDIA_WORKER_CONCURRENCY",
+    ],
   },
   router: {
     sources: ["router/src/main.ts"],

@@ -2,12 +2,15 @@
 // run's database and Redis, with a Redis key prefix of their own so test files never share
 // state, and counts the SQL statements the subgraph sends.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
 import { startUsers } from "../../subgraphs/users/src/service.ts";
 import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import { startRouter } from "../../router/src/router.ts";
 import { startCatalog } from "../../subgraphs/catalog/src/service.ts";
+import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { testKeys } from "./keys.ts";
 import type { Logger } from "@melodi/kit";
@@ -20,6 +23,11 @@ export interface StackOptions {
   requestsPerMinute?: number;
   queryLimits?: QueryLimits;
   usersPort?: number;
+  /**
+   * Catalog media settings. Media always lives in a temporary folder of the stack's own; the
+   * transcoding worker runs only when this is given (and `worker` is not false).
+   */
+  media?: Partial<MediaConfig>;
   /** Loggers for the services (default: silent). */
   logs?: { users?: Logger; router?: Logger; catalog?: Logger };
 }
@@ -51,6 +59,7 @@ export async function startStack(opts: StackOptions = {}) {
     },
   };
   let users = await startUsers(usersConfig);
+  const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
   const catalog =
     opts.catalog || opts.router
       ? await startCatalog({
@@ -61,6 +70,7 @@ export async function startStack(opts: StackOptions = {}) {
           publicKeys: keys.publicKeys,
           development: false,
           log: opts.logs?.catalog,
+          media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
           onQuery: (statement: string) => {
             catalogSql.count += 1;
             catalogSql.statements.push(statement);
@@ -91,6 +101,7 @@ export async function startStack(opts: StackOptions = {}) {
     },
     router,
     catalog,
+    mediaDir,
     /** Resets the catalog's statement counter and returns a function that reads it. */
     countCatalogSql() {
       catalogSql.count = 0;
@@ -116,6 +127,7 @@ export async function startStack(opts: StackOptions = {}) {
       await router?.stop();
       await catalog?.stop();
       await users.stop().catch(() => {});
+      rmSync(mediaDir, { recursive: true, force: true });
     },
   };
 }

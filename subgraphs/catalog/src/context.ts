@@ -2,9 +2,21 @@
 import type { RequestBase } from "@melodi/kit";
 import type { Db } from "./db.ts";
 import type { Loaders } from "./loaders.ts";
+import type { MediaStorage } from "./media/storage.ts";
+import type { Uploads } from "./media/uploads.ts";
+import type { Transcoder } from "./media/transcode.ts";
+import type { UrlSigner } from "./media/streaming.ts";
+
+export interface MediaServices {
+  storage: MediaStorage;
+  uploads: Uploads;
+  transcoder: Transcoder;
+  urls: UrlSigner;
+}
 
 export interface Services {
   db: Db;
+  media: MediaServices;
 }
 
 export interface Context extends RequestBase, Services {

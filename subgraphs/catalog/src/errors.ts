@@ -1,4 +1,5 @@
 import { userError, type UserError } from "@melodi/kit";
+export { isUniqueViolation } from "@melodi/kit";
 import type { UserErrorCode } from "./generated/graphql.ts";
 
 export type CatalogUserError = UserError<UserErrorCode>;
@@ -7,11 +8,6 @@ export function fail(code: UserErrorCode, message: string, field?: string[]): Ca
   return userError(code, message, field);
 }
 
-/** Whether a Prisma error is a unique-constraint violation mentioning the given column. */
-export function isUniqueViolation(err: unknown, column: string): boolean {
-  if (!err || typeof err !== "object" || (err as { code?: unknown }).code !== "P2002") return false;
-  return JSON.stringify((err as { meta?: unknown }).meta ?? {}).includes(column);
-}
 
 export const notFound = {
   artist: (field = ["input", "artistId"]) => fail("ARTIST_NOT_FOUND", "No artist with this id.", field),

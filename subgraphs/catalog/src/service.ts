@@ -1,6 +1,7 @@
 // Builds and starts the catalog subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parse } from "graphql";
 import type { GraphQLResolverMap } from "@apollo/subgraph";
 import { CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, startSubgraph, type Logger, type PublicKeys, type RunningService } from "@melodi/kit";
@@ -13,6 +14,12 @@ import { resolvers as songs } from "./songs/resolvers.ts";
 import { resolvers as genres } from "./genres/resolvers.ts";
 import { resolvers as picks } from "./picks/resolvers.ts";
 import { resolvers as search } from "./search/resolvers.ts";
+import { resolvers as media } from "./media/resolvers.ts";
+import { mediaConfig, type MediaConfig } from "./media/config.ts";
+import { createLocalStorage } from "./media/storage.ts";
+import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
+import { createTranscoder } from "./media/transcode.ts";
+import { createMediaRoute, createUrlSigner, MEDIA_PATH } from "./media/streaming.ts";
 
 export interface CatalogConfig {
   port: number;
@@ -24,6 +31,8 @@ export interface CatalogConfig {
   development?: boolean;
   onQuery?: (sql: string) => void;
   log?: Logger;
+  /** Uploads, storage, transcoding and streaming (media/config.ts has the defaults). */
+  media?: Partial<MediaConfig>;
 }
 
 function sdl(relative: string) {
@@ -35,7 +44,28 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   // Redis holds the token revocations every subgraph checks (DESIGN.md §4).
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
-  const services: Services = { db };
+  const authenticator = createAuthenticator({ keys: config.publicKeys, redis });
+
+  const mediaSettings = mediaConfig(config.media);
+  const storage = createLocalStorage(path.join(mediaSettings.dir, "store"));
+  let ownUrl = "";
+  const urls = createUrlSigner({ secret: mediaSettings.urlSecret, ttlSeconds: mediaSettings.urlTtlSeconds, publicUrl: () => mediaSettings.publicUrl ?? ownUrl });
+  const uploads = createUploads({ dir: path.join(mediaSettings.dir, "uploads"), limits: mediaSettings, authenticator, db, log: log.child({ component: "uploads" }) });
+  const transcoder = createTranscoder({
+    db,
+    storage,
+    log: log.child({ component: "transcode" }),
+    redisUrl: config.redisUrl,
+    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    ffmpegPath: mediaSettings.ffmpegPath,
+    ffprobePath: mediaSettings.ffprobePath,
+    workDir: path.join(mediaSettings.dir, "work"),
+    worker: mediaSettings.worker,
+    concurrency: mediaSettings.workerConcurrency,
+    attempts: mediaSettings.jobAttempts,
+    backoffMs: mediaSettings.jobBackoffMs,
+  });
+  const services: Services = { db, media: { storage, uploads, transcoder, urls } };
 
   const modules = [
     { typeDefs: sdl("./schema.graphql"), resolvers: { DateTime, Date: CalendarDate, Publishable: { __resolveType: () => null } } },
@@ -45,6 +75,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     { typeDefs: sdl("./genres/genres.graphql"), resolvers: genres },
     { typeDefs: sdl("./picks/picks.graphql"), resolvers: picks },
     { typeDefs: sdl("./search/search.graphql"), resolvers: search },
+    { typeDefs: sdl("./media/media.graphql"), resolvers: media },
   ].map((m) => ({ typeDefs: m.typeDefs, resolvers: m.resolvers as GraphQLResolverMap<Context> }));
 
   const running = await startSubgraph<Context>(
@@ -53,7 +84,11 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
       modules,
       log,
       development: config.development,
-      authenticator: createAuthenticator({ keys: config.publicKeys, redis }),
+      authenticator,
+      prefixRoutes: {
+        [`${UPLOADS_PATH}/`]: uploads.handle,
+        [`${MEDIA_PATH}/`]: createMediaRoute({ storage, signer: urls }),
+      },
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: {
         database: () => db.$queryRaw`SELECT 1`,
@@ -63,11 +98,14 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     config.port,
     config.host,
   );
+  const host = !config.host || config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  ownUrl = `http://${host}:${running.port}`;
   return {
     ...running,
     services,
     async stop() {
       await running.stop();
+      await transcoder.close();
       await db.$disconnect();
       redis.disconnect();
     },

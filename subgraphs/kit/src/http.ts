@@ -15,6 +15,11 @@ export interface HttpFrontOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Exact-path routes served before GraphQL (e.g. `/health`). */
   routes?: Record<string, RouteHandler>;
+  /**
+   * Routes for every path under a prefix, served before GraphQL: the key `/uploads/` answers
+   * `/uploads` and `/uploads/<anything>`. The longest matching prefix wins.
+   */
+  prefixRoutes?: Record<string, RouteHandler>;
   /** Called before GraphQL; may answer the request itself (rate limits) and return false. */
   beforeGraphQL?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
@@ -65,6 +70,16 @@ function graphQLErrorBody(message: string, code: string) {
   return { errors: [{ message, extensions: { code } }] };
 }
 
+function prefixRoute(routes: Record<string, RouteHandler> | undefined, pathname: string): RouteHandler | undefined {
+  if (!routes) return undefined;
+  let best: string | undefined;
+  for (const prefix of Object.keys(routes)) {
+    const bare = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+    if ((pathname === bare || pathname.startsWith(`${bare}/`)) && (!best || prefix.length > best.length)) best = prefix;
+  }
+  return best === undefined ? undefined : routes[best];
+}
+
 export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOptions<TContext>): http.Server {
   const maxBodyBytes = opts.maxBodyBytes ?? 1024 * 1024;
   return http.createServer(async (req, res) => {
@@ -72,7 +87,7 @@ export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOpt
     res.setHeader(REQUEST_ID_HEADER, requestId);
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
-      const route = opts.routes?.[url.pathname];
+      const route = opts.routes?.[url.pathname] ?? prefixRoute(opts.prefixRoutes, url.pathname);
       if (route) return await route(req, res);
       if (url.pathname !== "/graphql" && url.pathname !== "/") {
         return sendJson(res, 404, { error: "not found" });

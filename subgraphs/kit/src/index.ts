@@ -10,3 +10,4 @@ export * from "./subgraph.ts";
 export * from "./health.ts";
 export * from "./scalars.ts";
 export * from "./config.ts";
+export * from "./prisma.ts";

@@ -10,7 +10,7 @@ import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
 import type { Authenticator, Viewer } from "./auth.ts";
 import { makeFormatError } from "./errors.ts";
 import { checkHealth, type HealthChecks } from "./health.ts";
-import { close, createHttpFront, listen, sendJson } from "./http.ts";
+import { close, createHttpFront, listen, sendJson, type RouteHandler } from "./http.ts";
 import type { Logger } from "./logger.ts";
 
 export interface RequestBase {
@@ -35,6 +35,10 @@ export interface SubgraphOptions<TContext extends RequestBase> {
   health: HealthChecks;
   /** Sandbox landing page and introspection; off in production. */
   development?: boolean;
+  /** Extra exact-path HTTP routes (besides `/health`). */
+  routes?: Record<string, RouteHandler>;
+  /** HTTP routes for every path under a prefix (e.g. `/uploads/`), see createHttpFront. */
+  prefixRoutes?: Record<string, RouteHandler>;
 }
 
 export interface RunningService {
@@ -84,7 +88,9 @@ export async function startSubgraph<TContext extends RequestBase>(opts: Subgraph
   const httpServer = createHttpFront<TContext>({
     server,
     maxBodyBytes: 1024 * 1024,
+    prefixRoutes: opts.prefixRoutes,
     routes: {
+      ...opts.routes,
       "/health": async (_req, res) => {
         const report = await checkHealth(opts.name, opts.health);
         sendJson(res, report.status === "ok" ? 200 : 503, report);

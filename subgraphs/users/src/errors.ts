@@ -1,4 +1,5 @@
 import { userError, type UserError } from "@melodi/kit";
+export { isUniqueViolation } from "@melodi/kit";
 import type { UserErrorCode } from "./generated/graphql.ts";
 
 export type UsersUserError = UserError<UserErrorCode>;
@@ -8,9 +9,3 @@ export function fail(code: UserErrorCode, message: string, field?: string[]): Us
   return userError(code, message, field);
 }
 
-/** Whether a Prisma error is a unique-constraint violation on the given column. */
-export function isUniqueViolation(err: unknown, column: string): boolean {
-  if (!err || typeof err !== "object" || (err as { code?: unknown }).code !== "P2002") return false;
-  const meta = (err as { meta?: Record<string, unknown> }).meta ?? {};
-  return JSON.stringify(meta).includes(column);
-}

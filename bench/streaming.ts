@@ -1,0 +1,139 @@
+// `pnpm bench:streaming`: a ranged 10 MB read of an audio rendition through the catalog's media
+// endpoint (signed URL, HTTP Range, `send`) against reading the same bytes straight from disk
+// with fs.createReadStream, side by side in one run. Prints MB/s for each and the ratio.
+// Target (issue "Catalog: Media"): endpoint ≥ 80 % of the plain file read.
+//
+// The catalog subgraph runs in its own process (NODE_ENV=production, no transcoding worker,
+// a temporary MEDIA_DIR), reached over loopback with a keep-alive agent. The file (12 MB of
+// random bytes, warm in the page cache) is read from byte 1 MiB for 10 MiB, BENCH_READS times
+// per side per round, over BENCH_ROUNDS rounds alternating which side goes first.
+import { randomBytes, randomUUID } from "node:crypto";
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { ensurePostgres, ensureRedis } from "../scripts/services.ts";
+import { loadKeys } from "../scripts/stack.ts";
+import { root } from "../scripts/subgraphs.ts";
+import { createUrlSigner } from "../subgraphs/catalog/src/media/streaming.ts";
+import { freePort, killAll, startService } from "./procs.ts";
+
+const knob = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
+const READS = knob("BENCH_READS", 20);
+const ROUNDS = knob("BENCH_ROUNDS", 3);
+const START = 1024 * 1024;
+const LENGTH = 10 * 1024 * 1024;
+const TARGET = 0.8;
+const log = (msg: string) => console.log(`» ${msg}`);
+
+function readHttp(agent: http.Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: { range: `bytes=${START}-${START + LENGTH - 1}` } }, (res) => {
+      if (res.statusCode !== 206) {
+        res.resume();
+        reject(new Error(`expected 206, got ${res.statusCode}`));
+        return;
+      }
+      let bytes = 0;
+      res.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      res.on("end", () => resolve(bytes));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
+function readFile(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    createReadStream(file, { start: START, end: START + LENGTH - 1 })
+      .on("data", (chunk) => (bytes += chunk.length))
+      .on("end", () => resolve(bytes))
+      .on("error", reject);
+  });
+}
+
+/** MB/s (10^6 bytes) over `READS` sequential reads. */
+async function measure(read: () => Promise<number>): Promise<number> {
+  const started = performance.now();
+  let total = 0;
+  for (let i = 0; i < READS; i++) {
+    const bytes = await read();
+    if (bytes !== LENGTH) throw new Error(`read ${bytes} bytes, expected ${LENGTH}`);
+    total += bytes;
+  }
+  return total / 1e6 / ((performance.now() - started) / 1000);
+}
+
+let exitCode = 0;
+const stops: (() => Promise<void>)[] = [];
+const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-bench-media-"));
+try {
+  const postgres = await ensurePostgres({ persistent: true, log });
+  stops.push(() => postgres.stop());
+  const redis = await ensureRedis({ log });
+  stops.push(() => redis.stop());
+  const keys = loadKeys(log);
+
+  // A rendition as the transcoder stores it (media/transcode.ts: <MEDIA_DIR>/store/audio/<id>/320.mp3).
+  const audioId = randomUUID();
+  const file = path.join(mediaDir, "store", "audio", audioId, "320.mp3");
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, randomBytes(12 * 1024 * 1024));
+
+  const port = await freePort();
+  const secret = randomBytes(32).toString("hex");
+  const catalog = await startService({
+    name: "catalog",
+    script: "subgraphs/catalog/src/main.ts",
+    cwd: root,
+    healthUrl: `http://127.0.0.1:${port}/health`,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
+      MEDIA_DIR: mediaDir,
+      MEDIA_URL_SECRET: secret,
+      MEDIA_WORKER: "false",
+    },
+  });
+  stops.push(() => catalog.stop());
+
+  const url = createUrlSigner({ secret, ttlSeconds: 3600, publicUrl: () => `http://127.0.0.1:${port}` }).audioUrl(audioId, 320);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const sides = { endpoint: () => readHttp(agent, url), file: () => readFile(file) };
+
+  log(`warm-up, then ${ROUNDS} rounds × ${READS} reads of ${LENGTH / 1024 / 1024} MiB per side`);
+  await measure(sides.endpoint);
+  await measure(sides.file);
+  const results = { endpoint: [] as number[], file: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (["endpoint", "file"] as const) : (["file", "endpoint"] as const);
+    for (const side of order) results[side].push(await measure(sides[side]));
+    log(`round ${round + 1}: endpoint ${results.endpoint.at(-1)!.toFixed(0)} MB/s, file ${results.file.at(-1)!.toFixed(0)} MB/s`);
+  }
+  agent.destroy();
+
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const endpoint = mean(results.endpoint);
+  const plain = mean(results.file);
+  const ratio = endpoint / plain;
+  console.log("");
+  console.log(`ranged 10 MiB read, ${ROUNDS * READS} reads per side`);
+  console.log(`  media endpoint (HTTP Range via send): ${endpoint.toFixed(0)} MB/s`);
+  console.log(`  plain file read (fs.createReadStream): ${plain.toFixed(0)} MB/s`);
+  console.log(`  ratio: ${(ratio * 100).toFixed(1)} % (target ≥ ${TARGET * 100} %) ${ratio >= TARGET ? "✓" : "✗ below target"}`);
+} catch (err) {
+  console.error(err);
+  exitCode = 1;
+} finally {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+  killAll("SIGKILL");
+  rmSync(mediaDir, { recursive: true, force: true });
+}
+process.exit(exitCode);
