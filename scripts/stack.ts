@@ -13,6 +13,9 @@ import { createDb } from "../subgraphs/users/src/db.ts";
 import { DEMO_ARTIST_EMAIL, ensureAdmin, seedDemoUsers } from "../subgraphs/users/src/seed.ts";
 import { createDb as createCatalogDb } from "../subgraphs/catalog/src/db.ts";
 import { seedCatalog } from "../subgraphs/catalog/src/seed.ts";
+import { seedDemoAudio } from "../subgraphs/catalog/src/media/demoAudio.ts";
+import { mediaConfig } from "../subgraphs/catalog/src/media/config.ts";
+import { createLocalStorage } from "../subgraphs/catalog/src/media/storage.ts";
 import { startRouter } from "../router/src/router.ts";
 import { startCatalog } from "../subgraphs/catalog/src/service.ts";
 
@@ -73,7 +76,12 @@ export async function startLocalStack(opts: StackOptions = {}) {
     const catalogDb = createCatalogDb({ databaseUrl: postgres.url });
     const started = performance.now();
     const catalog = await seedCatalog(catalogDb, { size: "demo", managerUserId: demoArtist?.id });
-    if (catalog) log(`seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`);
+    if (catalog) {
+      log(`seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`);
+      const media = mediaConfig({ dir: process.env.MEDIA_DIR });
+      const playable = await seedDemoAudio(catalogDb, createLocalStorage(path.join(media.dir, "store")), media.ffmpegPath);
+      log(`gave ${playable} demo songs playable audio (short tones)`);
+    }
     await catalogDb.$disconnect();
   }
 
