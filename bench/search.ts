@@ -8,6 +8,7 @@
 // (on 2 cores the load generator, the subgraph and Postgres share the machine, so latency at
 // high concurrency is mostly queueing). Knobs: BENCH_DURATION (s per level, 10),
 // BENCH_CONNECTIONS (comma-separated levels, "1,4,10"), BENCH_WARMUP (s, 3).
+import path from "node:path";
 import pg from "pg";
 import { ensurePostgres, ensureRedis } from "../scripts/services.ts";
 import { migrateAll } from "../scripts/db/migrations.ts";
@@ -69,7 +70,7 @@ try {
     name: "catalog",
     script: "subgraphs/catalog/src/main.ts",
     cwd: root,
-    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", PORT: String(port), DATABASE_URL: benchUrl.toString(), REDIS_URL: redis.url, JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys) },
+    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", PORT: String(port), DATABASE_URL: benchUrl.toString(), REDIS_URL: redis.url, JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys), MEDIA_URL_SECRET: "bench-only-secret", MEDIA_WORKER: "false", MEDIA_DIR: path.join(root, ".data/bench-media") },
     healthUrl: `http://127.0.0.1:${port}/health`,
   });
   stops.unshift(() => catalog.stop());

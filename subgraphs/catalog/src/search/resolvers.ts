@@ -21,7 +21,7 @@ const MAX_WORDS = 8;
 const SIMILAR_WORDS = 4;
 const PREFIX_WORDS = 4;
 /** Rows of a kind ranked per query: a very common word ranks a sample, not the whole table. */
-const MATCHES_RANKED = 200;
+const MATCHES_RANKED = 100;
 const ALL: SearchType[] = ["SONG", "ARTIST", "COLLECTION"];
 
 interface Hit {
@@ -31,29 +31,30 @@ interface Hit {
 }
 
 /** Listener-visible matches of one kind, with their text for ranking. */
-function matches(kind: SearchType): Prisma.Sql {
+function matches(kind: SearchType, tsq: string): Prisma.Sql {
+  const query = Prisma.sql`to_tsquery('simple', ${tsq})`;
   if (kind === "ARTIST") {
-    return Prisma.sql`SELECT n.id, 'ARTIST' AS kind, n."searchText" FROM "catalog"."Artist" n, query
-      WHERE n."searchVector" @@ query.tsq AND n."isPublic" AND n."isVisible"`;
+    return Prisma.sql`SELECT n.id, 'ARTIST' AS kind, n."searchText" FROM "catalog"."Artist" n
+      WHERE n."searchVector" @@ ${query} AND n."isPublic" AND n."isVisible"`;
   }
   if (kind === "COLLECTION") {
     return Prisma.sql`SELECT n.id, 'COLLECTION' AS kind, n."searchText" FROM "catalog"."Collection" n
-      JOIN "catalog"."Artist" a ON a.id = n."primaryArtistId" AND a."isPublic" AND a."isVisible", query
-      WHERE n."searchVector" @@ query.tsq AND n."isPublic" AND n."isVisible"`;
+      JOIN "catalog"."Artist" a ON a.id = n."primaryArtistId" AND a."isPublic" AND a."isVisible"
+      WHERE n."searchVector" @@ ${query} AND n."isPublic" AND n."isVisible"`;
   }
   return Prisma.sql`SELECT n.id, 'SONG' AS kind, n."searchText" FROM "catalog"."Song" n
     JOIN "catalog"."Artist" a ON a.id = n."primaryArtistId" AND a."isPublic" AND a."isVisible"
     JOIN "catalog"."Collection" c ON c.id = n."collectionId" AND c."isPublic" AND c."isVisible"
-    JOIN "catalog"."Artist" ca ON ca.id = c."primaryArtistId" AND ca."isPublic" AND ca."isVisible", query
-    WHERE n."searchVector" @@ query.tsq AND n."isPublic" AND n."isVisible"`;
+    JOIN "catalog"."Artist" ca ON ca.id = c."primaryArtistId" AND ca."isPublic" AND ca."isVisible"
+    WHERE n."searchVector" @@ ${query} AND n."isPublic" AND n."isVisible"`;
 }
 
-function searchSql(q: string, words: string[], kinds: SearchType[], limit: number, offset: number): Prisma.Sql {
-  const perKind = Prisma.join(
-    kinds.map((kind) => Prisma.sql`(SELECT * FROM (${matches(kind)}) m LIMIT ${MATCHES_RANKED})`),
-    " UNION ALL ",
-  );
-  // Words are letters and digits only (searchable()), so they are safe inside to_tsquery.
+/**
+ * Step 1: the full-text query for the words, each OR-ed with its dictionary alternatives and
+ * the words AND-ed; null when no word has any. Words are letters and digits only (searchable()),
+ * so they are safe inside to_tsquery's syntax.
+ */
+export function textQuerySql(words: string[]): Prisma.Sql {
   return Prisma.sql`
     WITH words AS (SELECT w, ord FROM unnest(${words}::text[]) WITH ORDINALITY AS t(w, ord)),
     alternatives AS (
@@ -65,11 +66,21 @@ function searchSql(q: string, words: string[], kinds: SearchType[], limit: numbe
         (SELECT word FROM "catalog"."SearchWord" WHERE word LIKE words.w || '%' ORDER BY length(word), word LIMIT ${PREFIX_WORDS})
       ) alt
       GROUP BY words.ord
-    ),
-    query AS (
-      SELECT to_tsquery('simple', string_agg('(' || array_to_string(alts, ' | ') || ')', ' & ')) AS tsq FROM alternatives
-    ),
-    found AS (${perKind})
+    )
+    SELECT string_agg('(' || array_to_string(alts, ' | ') || ')', ' & ') AS tsq FROM alternatives`;
+}
+
+/**
+ * Step 2: matches of every kind, ranked. A separate statement so the planner sees the actual
+ * text query (and its selectivity) rather than a value computed in the same statement.
+ */
+export function searchSql(q: string, tsq: string, kinds: SearchType[], limit: number, offset: number): Prisma.Sql {
+  const perKind = Prisma.join(
+    kinds.map((kind) => Prisma.sql`(SELECT * FROM (${matches(kind, tsq)}) m LIMIT ${MATCHES_RANKED})`),
+    " UNION ALL ",
+  );
+  return Prisma.sql`
+    WITH found AS (${perKind})
     SELECT id, kind, (0.7 * word_similarity(${q}, "searchText") + 0.3 * similarity(${q}, "searchText"))::float8 AS score
     FROM found
     ORDER BY score DESC, id
@@ -90,7 +101,8 @@ export const resolvers: Resolvers = {
       if (!q || limit === 0) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null } };
 
       const words = [...new Set(q.split(" "))].slice(0, MAX_WORDS);
-      const hits = await ctx.db.$queryRaw<Hit[]>(searchSql(q, words, kinds, limit, offset));
+      const [{ tsq } = { tsq: null }] = await ctx.db.$queryRaw<{ tsq: string | null }[]>(textQuerySql(words));
+      const hits = tsq ? await ctx.db.$queryRaw<Hit[]>(searchSql(q, tsq, kinds, limit, offset)) : [];
 
       const page = hits.slice(0, limit);
       const rows = await Promise.all(
