@@ -347,3 +347,48 @@ describe("images", () => {
     expect(result.error?.status).toBe(415);
   });
 });
+
+describe("upload clean-up (hourly BullMQ job)", () => {
+  const DAY = 24 * 3_600_000;
+  const cleanup = () => stack.catalog!.services.media.cleanup;
+  const uploadsDir = () => path.dirname(stack.catalog!.services.media.uploads.filePath("00000000-0000-0000-0000-000000000000"));
+  const ATTACH_IMAGE = `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { id } userErrors { code } } }`;
+
+  it("is scheduled once an hour", async () => {
+    expect(await cleanup().schedule()).toMatchObject({ every: 3_600_000 });
+  });
+
+  it("removes accepted uploads never attached within a day, and old rejections, and keeps fresh ones", async () => {
+    const { artist } = await publishedAlbum(url, owner.accessToken, 0);
+    const stale = await uploaded(png, "image");
+    const fresh = await uploaded(png, "image");
+    const rejected = await upload(Buffer.from("not an image at all"), "image", owner.accessToken);
+    expect(rejected.error?.status).toBe(415);
+    await db().mediaUpload.updateMany({ where: { id: { in: [stale, rejected.id!] } }, data: { createdAt: new Date(Date.now() - 8 * DAY) } });
+
+    const result = await cleanup().runOnce();
+    expect(result.unattachedRemoved).toBeGreaterThanOrEqual(1);
+    expect(result.rejectedForgotten).toBeGreaterThanOrEqual(1);
+    expect(await db().mediaUpload.findUnique({ where: { id: stale } })).toBeNull();
+    expect(await db().mediaUpload.findUnique({ where: { id: rejected.id! } })).toBeNull();
+    expect(existsSync(stack.catalog!.services.media.uploads.filePath(stale))).toBe(false);
+
+    const late = await gql(url, ATTACH_IMAGE, { input: { artistId: artist.id, uploadId: stale } }, { token: owner.accessToken });
+    expect(late.data.attachArtistImage.userErrors).toEqual([{ code: "UPLOAD_NOT_FOUND" }]);
+    const inTime = await gql(url, ATTACH_IMAGE, { input: { artistId: artist.id, uploadId: fresh } }, { token: owner.accessToken });
+    expect(inTime.data.attachArtistImage.userErrors).toEqual([]);
+  });
+
+  it("removes unfinished uploads past their expiry", async () => {
+    const res = await tusPost({ authorization: `Bearer ${owner.accessToken}`, "upload-length": "1000", "upload-metadata": `kind ${b64("image")}` });
+    expect(res.status).toBe(201);
+    const id = res.headers.get("location")!.split("/").pop()!;
+    const record = path.join(uploadsDir(), `${id}.json`);
+    const info = JSON.parse(readFileSync(record, "utf8")) as { creation_date: string };
+    writeFileSync(record, JSON.stringify({ ...info, creation_date: new Date(Date.now() - 2 * DAY).toISOString() }));
+
+    expect((await cleanup().runOnce()).expiredUnfinished).toBeGreaterThanOrEqual(1);
+    expect(existsSync(record)).toBe(false);
+    expect(existsSync(path.join(uploadsDir(), id))).toBe(false);
+  });
+});

@@ -6,12 +6,14 @@ import type { MediaStorage } from "./media/storage.ts";
 import type { Uploads } from "./media/uploads.ts";
 import type { Transcoder } from "./media/transcode.ts";
 import type { UrlSigner } from "./media/streaming.ts";
+import type { UploadCleanup } from "./media/cleanup.ts";
 
 export interface MediaServices {
   storage: MediaStorage;
   uploads: Uploads;
   transcoder: Transcoder;
   urls: UrlSigner;
+  cleanup: UploadCleanup;
 }
 
 export interface Services {

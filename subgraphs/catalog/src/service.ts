@@ -19,6 +19,7 @@ import { mediaConfig, type MediaConfig } from "./media/config.ts";
 import { createLocalStorage } from "./media/storage.ts";
 import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
 import { createTranscoder } from "./media/transcode.ts";
+import { createUploadCleanup } from "./media/cleanup.ts";
 import { createMediaRoute, createUrlSigner, MEDIA_PATH } from "./media/streaming.ts";
 
 export interface CatalogConfig {
@@ -65,7 +66,15 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     attempts: mediaSettings.jobAttempts,
     backoffMs: mediaSettings.jobBackoffMs,
   });
-  const services: Services = { db, media: { storage, uploads, transcoder, urls } };
+  const cleanup = await createUploadCleanup({
+    db,
+    uploads,
+    log: log.child({ component: "cleanup" }),
+    redisUrl: config.redisUrl,
+    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    worker: mediaSettings.worker,
+  });
+  const services: Services = { db, media: { storage, uploads, transcoder, urls, cleanup } };
 
   const modules = [
     { typeDefs: sdl("./schema.graphql"), resolvers: { DateTime, Date: CalendarDate, Publishable: { __resolveType: () => null } } },
@@ -106,6 +115,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     async stop() {
       await running.stop();
       await transcoder.close();
+      await cleanup.close();
       await db.$disconnect();
       redis.disconnect();
     },

@@ -38,6 +38,10 @@ export interface Uploads {
   filePath(id: string): string;
   /** Forgets an upload's tus record (after its file moved into storage). */
   forget(id: string): Promise<void>;
+  /** Removes a finished upload's file and record (never attached). */
+  discard(id: string): Promise<void>;
+  /** Removes unfinished uploads past their expiry; returns how many. */
+  deleteExpired(): Promise<number>;
 }
 
 /** An error tus answers with as is. */
@@ -141,5 +145,10 @@ export function createUploads(opts: UploadsOptions): Uploads {
     async forget(id) {
       await rm(path.join(opts.dir, `${id}.json`), { force: true });
     },
+    async discard(id) {
+      await rm(fileOf(id), { force: true });
+      await rm(path.join(opts.dir, `${id}.json`), { force: true });
+    },
+    deleteExpired: () => datastore.deleteExpired(),
   };
 }
