@@ -25,6 +25,7 @@ const router = await startRouter({
   redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
   publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
   requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
+  trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
 });
 console.log(`router ready at ${router.url}`);
 

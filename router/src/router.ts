@@ -38,6 +38,8 @@ export interface RouterConfig {
   queryLimits?: QueryLimits;
   maxBodyBytes?: number;
   requestsPerMinute?: number;
+  /** Proxies (load balancers) in front of the router that append to X-Forwarded-For; 0 = none. */
+  trustedProxyHops?: number;
   log?: Logger;
 }
 
@@ -101,7 +103,7 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
       },
     },
     context: async ({ req, requestId }) => {
-      const clientIp = clientIpOf(req);
+      const clientIp = clientIpOf(req, config.trustedProxyHops ?? 0);
       const viewer = await authenticator.authenticate(req.headers.authorization);
       await consumeClientLimit(viewer ? `user:${viewer.id}` : `ip:${clientIp}`);
       return { viewer, authorization: viewer ? req.headers.authorization : undefined, requestId, clientIp };

@@ -188,3 +188,16 @@ describe("releases and tracks", () => {
     expect(await db().artistPick.count({ where: { artistId: artist.id } })).toBe(0);
   });
 });
+
+describe("forged cursors", () => {
+  const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString("base64url");
+  it.each([
+    ["newReleases", `query($after: String) { newReleases(after: $after) { totalCount } }`],
+    ["genre songs", `query($after: String) { genre(slug: "pop") { songs(after: $after) { totalCount } } }`],
+    ["genre artists", `query($after: String) { genre(slug: "pop") { artists(after: $after) { totalCount } } }`],
+  ])("%s: a cursor with a non-id or an impossible time is BAD_USER_INPUT, not a database error", async (_what, query) => {
+    for (const after of [forged([0, "not-a-uuid"]), forged([1e20, "00000000-0000-4000-8000-000000000000"]), forged(["x", "not-a-uuid"]), "%%%"]) {
+      expect(codes(await gql(url, query, { after })), after).toEqual(["BAD_USER_INPUT"]);
+    }
+  });
+});

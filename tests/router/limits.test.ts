@@ -110,6 +110,36 @@ describe("rate limits", () => {
     }
   });
 
+  it("counts the connection's address, whatever X-Forwarded-For the client makes up", async () => {
+    const limited = await startStack({ router: true, limits: { loginPerIpPerMinute: 3, failedLoginsPerAccount: 100, registerPerIpPerHour: 100 } });
+    try {
+      const u = limited.router!.url;
+      const attempts = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await gql(u, `mutation($input: LoginInput!) { login(input: $input) { userErrors { code } } }`, { input: { email: `${unique()}@example.com`, password: "whatever password" } }, { headers: { "x-forwarded-for": `10.0.0.${i}` } });
+        attempts.push(codes(res)[0] ?? "ok");
+      }
+      expect(attempts).toEqual(["ok", "ok", "ok", "RATE_LIMITED", "RATE_LIMITED"]);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("behind a trusted proxy, counts the address that proxy appended", async () => {
+    const limited = await startStack({ router: true, trustedProxyHops: 1, requestsPerMinute: 2 });
+    try {
+      const u = limited.router!.url;
+      // The client's made-up entry comes first; the proxy appends the real address last.
+      const from = (real: string, spoof: string) => gql(u, `{ me { id } }`, {}, { headers: { "x-forwarded-for": `${spoof}, ${real}` } });
+      expect((await from("203.0.113.7", "1.1.1.1")).status).toBe(200);
+      expect((await from("203.0.113.7", "2.2.2.2")).status).toBe(200);
+      expect((await from("203.0.113.7", "3.3.3.3")).status).toBe(429);
+      expect((await from("203.0.113.8", "3.3.3.3")).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it("limits requests per client at the router with 429 and Retry-After", async () => {
     const limited = await startStack({ router: true, requestsPerMinute: 5 });
     try {

@@ -21,6 +21,7 @@ export interface StackOptions {
   catalog?: boolean;
   limits?: AuthLimitSettings;
   requestsPerMinute?: number;
+  trustedProxyHops?: number;
   queryLimits?: QueryLimits;
   usersPort?: number;
   /**
@@ -87,6 +88,7 @@ export async function startStack(opts: StackOptions = {}) {
         publicKeys: keys.publicKeys,
         development: false,
         requestsPerMinute: opts.requestsPerMinute ?? 100_000,
+        trustedProxyHops: opts.trustedProxyHops,
         queryLimits: opts.queryLimits,
         maxBodyBytes: 256 * 1024,
         log: opts.logs?.router,

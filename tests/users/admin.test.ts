@@ -60,6 +60,11 @@ describe("users (admin list)", () => {
     expect(ids2.some((id: string) => ids1.includes(id))).toBe(false);
   });
 
+  it("refuses a forged cursor as BAD_USER_INPUT", async () => {
+    const forged = Buffer.from(JSON.stringify([0, "not-a-uuid"])).toString("base64url");
+    expect(codes(await gql(url, USERS, { after: forged }, { token: admin.accessToken }))).toEqual(["BAD_USER_INPUT"]);
+  });
+
   it("handles SQL metacharacters and over-long queries as plain text", async () => {
     const res = await gql(url, USERS, { filter: { query: `%'; DROP TABLE users."User"; --${"x".repeat(1000)}` } }, { token: admin.accessToken });
     expect(res.errors).toBeUndefined();

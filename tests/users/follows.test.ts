@@ -97,7 +97,8 @@ describe("followers connection", () => {
 
   it("rejects a page over 100, a negative page and a forged cursor with BAD_USER_INPUT", async () => {
     const target = await register(url);
-    for (const vars of [{ first: 101 }, { first: -1 }, { after: "bm90IGEgY3Vyc29y" }]) {
+    const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString("base64url");
+    for (const vars of [{ first: 101 }, { first: -1 }, { after: "bm90IGEgY3Vyc29y" }, { after: forged([0, "not-a-uuid"]) }, { after: forged([1e20, target.id]) }]) {
       const res = await gql(url, FOLLOWERS, { id: target.id, ...vars });
       expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
     }

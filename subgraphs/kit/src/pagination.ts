@@ -1,5 +1,6 @@
 // Relay connections (DESIGN.md §9): `first`/`after`, page size capped at 100, opaque cursors.
 import { badUserInput } from "./errors.ts";
+import { isUuid } from "./ids.ts";
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -33,11 +34,26 @@ export function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString("base64url");
 }
 
+/**
+ * What each part of a cursor must be: any string or number, a uuid (an entity id), or a time
+ * (milliseconds that make a valid Date). A forged cursor must be refused here, as bad input,
+ * and never reach the database.
+ */
+export type CursorPart = "string" | "number" | "uuid" | "time";
+
+const MAX_TIME_MS = 8.64e15;
+
+function partIs(value: unknown, kind: CursorPart): boolean {
+  if (kind === "uuid") return isUuid(value);
+  if (kind === "time") return typeof value === "number" && Number.isSafeInteger(value) && Math.abs(value) <= MAX_TIME_MS;
+  return typeof value === kind;
+}
+
 /** Decodes a cursor made by encodeCursor with the given shape, or throws BAD_USER_INPUT. */
-export function decodeCursor(cursor: string, shape: ("string" | "number")[]): (string | number)[] {
+export function decodeCursor(cursor: string, shape: CursorPart[]): (string | number)[] {
   try {
     const parts: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(parts) && parts.length === shape.length && parts.every((p, i) => typeof p === shape[i])) {
+    if (Array.isArray(parts) && parts.length === shape.length && parts.every((p, i) => partIs(p, shape[i]!))) {
       return parts as (string | number)[];
     }
   } catch {

@@ -62,10 +62,19 @@ function requestLogPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
   };
 }
 
-export function clientIpOf(req: http.IncomingMessage): string {
-  const forwarded = req.headers["x-forwarded-for"];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-  return first || req.socket.remoteAddress || "unknown";
+/**
+ * The end client's address, for per-client limits. `X-Forwarded-For` is written by whoever sends
+ * it, so only the entries added by our own proxies count: with `trustedHops` proxies in front,
+ * the client is the entry that many places from the right (each proxy appends the address it
+ * saw). With none, the socket's peer is the client. The router is one trusted hop for every
+ * subgraph: it sends the address it decided on (subgraphs are never exposed directly).
+ */
+export function clientIpOf(req: http.IncomingMessage, trustedHops: number): string {
+  const peer = req.socket.remoteAddress ?? "unknown";
+  if (trustedHops <= 0) return peer;
+  const header = req.headers["x-forwarded-for"];
+  const entries = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((e) => e.trim()).filter(Boolean);
+  return entries[entries.length - trustedHops] ?? peer;
 }
 
 export async function startSubgraph<TContext extends RequestBase>(opts: SubgraphOptions<TContext>, port: number, host = "127.0.0.1"): Promise<RunningService> {
@@ -99,7 +108,7 @@ export async function startSubgraph<TContext extends RequestBase>(opts: Subgraph
     context: async ({ req, requestId }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);
-      return opts.createContext({ viewer, requestId, log, clientIp: clientIpOf(req) });
+      return opts.createContext({ viewer, requestId, log, clientIp: clientIpOf(req, 1) });
     },
   });
   const actualPort = await listen(httpServer, port, host);

@@ -16,7 +16,7 @@ export async function collectionPage(ctx: Context, scope: { artist?: ArtistRow; 
   };
   let after: Prisma.CollectionWhereInput = {};
   if (args.after) {
-    const [time, id] = decodeCursor(args.after, ["number", "string"]) as [number, string];
+    const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
     after = { OR: [{ releaseDate: { lt: new Date(time) } }, { releaseDate: new Date(time), id: { lt: id } }] };
   }
   const [rows, totalCount] = await Promise.all([

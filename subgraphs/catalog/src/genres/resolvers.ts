@@ -16,7 +16,7 @@ export const resolvers: Resolvers = {
       const where: Prisma.ArtistWhereInput = { ...listenerWhere.artist, genres: { some: { genreId: genre.id } } };
       let after: Prisma.ArtistWhereInput = {};
       if (args.after) {
-        const [name, id] = decodeCursor(args.after, ["string", "string"]) as [string, string];
+        const [name, id] = decodeCursor(args.after, ["string", "uuid"]) as [string, string];
         after = { OR: [{ name: { gt: name } }, { name, id: { gt: id } }] };
       }
       const [rows, totalCount] = await Promise.all([
@@ -32,7 +32,7 @@ export const resolvers: Resolvers = {
       const where: Prisma.SongWhereInput = { ...listenerWhere.song, genres: { some: { genreId: genre.id } } };
       let after: Prisma.SongWhereInput = {};
       if (args.after) {
-        const [time, id] = decodeCursor(args.after, ["number", "string"]) as [number, string];
+        const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
         after = { OR: [{ createdAt: { lt: new Date(time) } }, { createdAt: new Date(time), id: { lt: id } }] };
       }
       const [rows, totalCount] = await Promise.all([

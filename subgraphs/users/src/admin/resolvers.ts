@@ -45,7 +45,7 @@ export const resolvers: Resolvers = {
       };
       let after: Prisma.UserWhereInput = {};
       if (args.after) {
-        const [time, id] = decodeCursor(args.after, ["number", "string"]) as [number, string];
+        const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
         after = { OR: [{ createdAt: { lt: new Date(time) } }, { createdAt: new Date(time), id: { lt: id } }] };
       }
       const [rows, totalCount] = await Promise.all([

@@ -17,7 +17,7 @@ async function followPage(user: UserModel, direction: Direction, args: { first?:
   const other = direction === "followers" ? "followerId" : "followeeId";
   let after: { createdAt: Date; id: string } | null = null;
   if (args.after) {
-    const [time, id] = decodeCursor(args.after, ["number", "string"]) as [number, string];
+    const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
     after = { createdAt: new Date(time), id };
   }
   const rows = await ctx.db.follow.findMany({
