@@ -67,10 +67,51 @@ describe("search", () => {
     const draft = await createArtist(url, owner.accessToken, { name: `Draft ${word}` });
     await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, draft.id, { title: `Draft album ${word}` }), 1, { title: `Draft song ${word}` });
     for (const token of [undefined, owner.accessToken]) {
-      const found = ids(await gql(url, SEARCH, { q: `draft ${word}` }, { token }));
-      expect(found).not.toContain(draft.id);
-      expect(found.every((id: string) => [artistId, albumId, ...songIds].includes(id))).toBe(true);
+      expect(ids(await gql(url, SEARCH, { q: `draft ${word}` }, { token }))).toEqual([]);
+      const all = ids(await gql(url, SEARCH, { q: word, first: 50 }, { token }));
+      expect(all).toEqual(expect.arrayContaining([artistId, albumId, ...songIds]));
+      expect(all).not.toContain(draft.id);
     }
+  });
+
+  it("ranks the exact title first among many matches, and pages through all of them once", async () => {
+    const common = `zumbel${Date.now().toString(36)}`;
+    const artist = await createArtist(url, owner.accessToken, { name: "Many Matches" });
+    const album = await createCollection(url, owner.accessToken, artist.id, { title: "Box Set" });
+    await publish(url, owner.accessToken, { artistId: artist.id, collectionId: album });
+    const db = stack.catalog!.services.db;
+    await db.song.createMany({
+      data: Array.from({ length: 120 }, (_, i) => ({ title: `${common} variation number ${i}`, durationMs: 60_000, trackNumber: i + 1, collectionId: album, primaryArtistId: artist.id, isPublic: true, searchText: `${common} variation number ${i} many matches` })),
+    });
+    const exact = await createSong(url, owner.accessToken, album, 121, { title: common });
+    await publish(url, owner.accessToken, { songId: exact });
+
+    const first = await gql(url, SEARCH, { q: common, types: ["SONG"], first: 50 });
+    expect(first.data.search.edges[0].node).toMatchObject({ id: exact, title: common });
+    const seen: string[] = ids(first);
+    let after = first.data.search.pageInfo.endCursor;
+    for (let page = 0; page < 3 && after; page++) {
+      const next = await gql(url, SEARCH, { q: common, types: ["SONG"], first: 50, after });
+      seen.push(...ids(next));
+      after = next.data.search.pageInfo.hasNextPage ? next.data.search.pageInfo.endCursor : null;
+    }
+    expect(seen).toHaveLength(121);
+    expect(new Set(seen).size).toBe(121);
+  });
+
+  it("follows publishing: a release unpublished takes its songs out of search, republished brings them back", async () => {
+    const tune = `plimtar${Date.now().toString(36)}`;
+    const made = await publishedAlbum(url, owner.accessToken, 0, { name: `Relister ${tune}` }, { title: `Record ${tune}` });
+    const songId = await createSong(url, owner.accessToken, made.collectionId, 1, { title: `Song ${tune}` });
+    await publish(url, owner.accessToken, { songId });
+    const found = async () => ids(await gql(url, SEARCH, { q: tune }));
+    expect(await found()).toEqual(expect.arrayContaining([made.artist.id, made.collectionId, songId]));
+    await publish(url, owner.accessToken, { collectionId: made.collectionId }, false);
+    expect(await found()).toEqual([made.artist.id]);
+    await publish(url, owner.accessToken, { collectionId: made.collectionId });
+    expect(await found()).toEqual(expect.arrayContaining([made.collectionId, songId]));
+    await publish(url, owner.accessToken, { artistId: made.artist.id }, false);
+    expect(await found()).toEqual([]);
   });
 
   it("answers an empty or punctuation-only query with no results", async () => {
