@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
 import { codes, gql, register, type TestAccount } from "../support/graphql.ts";
-import { accountWithRole, createArtist, createCollection, createSong, slug } from "../support/catalog.ts";
+import { accountWithRole, createArtist, createCollection, createSong, publish, publishedAlbum, slug } from "../support/catalog.ts";
 
 let stack: Stack;
 let url: string;
@@ -69,6 +69,7 @@ describe("creating artists", () => {
 describe("editing", () => {
   it("managers and admins edit; another ARTIST and a USER get FORBIDDEN", async () => {
     const artist = await createArtist(url, owner.accessToken);
+    await publish(url, owner.accessToken, { artistId: artist.id });
     expect((await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "Renamed" } }, { token: owner.accessToken })).data.updateArtist.artist.name).toBe("Renamed");
     expect((await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "By Admin" } }, { token: admin.accessToken })).data.updateArtist.artist.name).toBe("By Admin");
     for (const token of [otherArtist.accessToken, listener.accessToken]) expect(codes(await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "Hijack" } }, { token }))).toEqual(["FORBIDDEN"]);
@@ -121,6 +122,7 @@ describe("releases and tracks", () => {
   it("another ARTIST cannot add a song to someone else's release", async () => {
     const artist = await createArtist(url, owner.accessToken);
     const collectionId = await createCollection(url, owner.accessToken, artist.id);
+    await publish(url, owner.accessToken, { artistId: artist.id, collectionId });
     expect(codes(await gql(url, CREATE_SONG, { input: { collectionId, title: "Intruder", durationMs: 60_000, trackNumber: 1 } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
     expect(await db().song.count({ where: { collectionId } })).toBe(0);
   });
@@ -176,6 +178,7 @@ describe("releases and tracks", () => {
 
   it("picks: at most five, only the artist's own songs and releases", async () => {
     const artist = await createArtist(url, owner.accessToken);
+    await publish(url, owner.accessToken, { artistId: artist.id });
     const songId = await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, artist.id), 1);
     const foreignArtist = await createArtist(url, otherArtist.accessToken);
     const foreignSong = await createSong(url, otherArtist.accessToken, await createCollection(url, otherArtist.accessToken, foreignArtist.id), 1);
@@ -200,4 +203,73 @@ describe("forged cursors", () => {
       expect(codes(await gql(url, query, { after })), after).toEqual(["BAD_USER_INPUT"]);
     }
   });
+});
+
+describe("every catalog mutation and the wrong caller", () => {
+  const none = "00000000-0000-4000-8000-000000000000";
+  type Target = { artistId: string; collectionId: string; songId: string };
+  const managerMutations: [string, string, (t: Target) => Record<string, unknown>][] = [
+    ["updateArtist", `mutation($input: UpdateArtistInput!) { updateArtist(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, name: "X" })],
+    ["updateArtistAbout", `mutation($input: UpdateArtistAboutInput!) { updateArtistAbout(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, biography: "X" })],
+    ["setArtistPublic", `mutation($input: SetArtistPublicInput!) { setArtistPublic(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, isPublic: false })],
+    ["setArtistPicks", `mutation($input: SetArtistPicksInput!) { setArtistPicks(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, picks: [] })],
+    ["createCollection", `mutation($input: CreateCollectionInput!) { createCollection(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, type: "EP", title: "X", releaseDate: "2024-01-01" })],
+    ["updateCollection", `mutation($input: UpdateCollectionInput!) { updateCollection(input: $input) { userErrors { code } } }`, (t) => ({ collectionId: t.collectionId, title: "X" })],
+    ["setCollectionPublic", `mutation($input: SetCollectionPublicInput!) { setCollectionPublic(input: $input) { userErrors { code } } }`, (t) => ({ collectionId: t.collectionId, isPublic: false })],
+    ["reorderTracks", `mutation($input: ReorderTracksInput!) { reorderTracks(input: $input) { userErrors { code } } }`, (t) => ({ collectionId: t.collectionId, tracks: [{ songId: t.songId, trackNumber: 1 }] })],
+    ["createSong", `mutation($input: CreateSongInput!) { createSong(input: $input) { userErrors { code } } }`, (t) => ({ collectionId: t.collectionId, title: "X", durationMs: 60_000, trackNumber: 9 })],
+    ["updateSong", `mutation($input: UpdateSongInput!) { updateSong(input: $input) { userErrors { code } } }`, (t) => ({ songId: t.songId, title: "X" })],
+    ["setSongPublic", `mutation($input: SetSongPublicInput!) { setSongPublic(input: $input) { userErrors { code } } }`, (t) => ({ songId: t.songId, isPublic: false })],
+    ["attachArtistImage", `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, uploadId: none })],
+    ["attachCollectionCover", `mutation($input: AttachCollectionCoverInput!) { attachCollectionCover(input: $input) { userErrors { code } } }`, (t) => ({ collectionId: t.collectionId, uploadId: none })],
+    ["attachSongAudio", `mutation($input: AttachSongAudioInput!) { attachSongAudio(input: $input) { userErrors { code } } }`, (t) => ({ songId: t.songId, uploadId: none })],
+    ["addArtistAboutImage", `mutation($input: AddArtistAboutImageInput!) { addArtistAboutImage(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, uploadId: none })],
+  ];
+  const adminMutations: [string, string, (t: Target) => Record<string, unknown>][] = [
+    ["setArtistVisible", `mutation($input: SetArtistVisibleInput!) { setArtistVisible(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, isVisible: false })],
+    ["setArtistVerified", `mutation($input: SetArtistVerifiedInput!) { setArtistVerified(input: $input) { userErrors { code } } }`, (t) => ({ artistId: t.artistId, isVerified: true })],
+    ["setCollectionVisible", `mutation($input: SetCollectionVisibleInput!) { setCollectionVisible(input: $input) { userErrors { code } } }`, (t) => ({ collectionId: t.collectionId, isVisible: false })],
+    ["setSongVisible", `mutation($input: SetSongVisibleInput!) { setSongVisible(input: $input) { userErrors { code } } }`, (t) => ({ songId: t.songId, isVisible: false })],
+  ];
+  let published: Target;
+  let hidden: Target;
+  beforeAll(async () => {
+    const made = await publishedAlbum(url, owner.accessToken, 1);
+    published = { artistId: made.artist.id, collectionId: made.collectionId, songId: made.songIds[0]! };
+    const draft = await createArtist(url, owner.accessToken);
+    const draftCollection = await createCollection(url, owner.accessToken, draft.id);
+    hidden = { artistId: draft.id, collectionId: draftCollection, songId: await createSong(url, owner.accessToken, draftCollection, 1) };
+  });
+
+  it.each(managerMutations)("%s: another ARTIST and a USER get FORBIDDEN, anonymous UNAUTHENTICATED, nothing changes", async (_name, mutation, input) => {
+    for (const token of [otherArtist.accessToken, listener.accessToken]) expect(codes(await gql(url, mutation, { input: input(published) }, { token }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await gql(url, mutation, { input: input(published) }))).toEqual(["UNAUTHENTICATED"]);
+    expect(await db().artist.findUniqueOrThrow({ where: { id: published.artistId } })).toMatchObject({ isPublic: true, name: "Test Artist" });
+    expect(await db().song.findUniqueOrThrow({ where: { id: published.songId } })).toMatchObject({ isPublic: true, title: "Track 1", trackNumber: 1 });
+  });
+
+  it.each(managerMutations)("%s: another ARTIST gets the same answer for a hidden item as for an id that never existed", async (name, mutation, input) => {
+    const onHidden = await gql(url, mutation, { input: input(hidden) }, { token: otherArtist.accessToken });
+    const onNothing = await gql(url, mutation, { input: input({ artistId: none, collectionId: none, songId: none }) }, { token: otherArtist.accessToken });
+    expect(onHidden.errors).toBeUndefined();
+    expect(onHidden.data[name].userErrors).toEqual(onNothing.data[name].userErrors);
+    expect(onHidden.data[name].userErrors[0].code).toMatch(/_NOT_FOUND$/);
+  });
+
+  it.each(adminMutations)("%s: the artist's own manager gets FORBIDDEN; an admin with an unknown or malformed id gets a not-found userError", async (name, mutation, input) => {
+    expect(codes(await gql(url, mutation, { input: input(published) }, { token: owner.accessToken }))).toEqual(["FORBIDDEN"]);
+    for (const id of [none, "not-an-id"]) {
+      const res = await gql(url, mutation, { input: input({ artistId: id, collectionId: id, songId: id }) }, { token: admin.accessToken });
+      expect(res.data[name].userErrors[0].code).toMatch(/_NOT_FOUND$/);
+    }
+  });
+
+  it.each(managerMutations.filter(([name]) => !name.startsWith("create") && !name.startsWith("attach") && name !== "addArtistAboutImage"))(
+    "%s: the manager naming a malformed id gets a not-found userError, not a crash",
+    async (name, mutation, input) => {
+      const res = await gql(url, mutation, { input: input({ artistId: "not-an-id", collectionId: "not-an-id", songId: "not-an-id" }) }, { token: owner.accessToken });
+      expect(res.errors).toBeUndefined();
+      expect(res.data[name].userErrors[0].code).toMatch(/_NOT_FOUND$/);
+    },
+  );
 });

@@ -2,7 +2,7 @@
 // admin's. A listener sees an item only when both are on for it and for what it belongs to;
 // the managers of the item's artist and admins see everything. Hidden items answer exactly as
 // items that never existed (null), so their existence does not leak.
-import { forbidden, requireViewer } from "@melodi/kit";
+import { forbidden, isUuid, requireRole, requireViewer } from "@melodi/kit";
 import type { Context } from "./context.ts";
 import type { Prisma } from "./db.ts";
 import type { ArtistRow, CollectionRow, SongRow } from "./models.ts";
@@ -81,4 +81,37 @@ export async function filterVisible<T>(rows: T[], canSee: (row: T) => Promise<bo
 /** The rows a DataLoader.loadMany found, dropping misses. */
 export function present<T>(rows: (T | Error | null)[]): T[] {
   return rows.filter((row): row is T => row !== null && !(row instanceof Error));
+}
+
+/**
+ * The item a mutation names, if the caller may change it. USER accounts get FORBIDDEN. An item
+ * the caller may not even see answers null, exactly like an id that does not exist, so hidden
+ * items do not leak; one they see but do not manage is FORBIDDEN.
+ */
+async function manageable<T>(ctx: Context, row: T | null, artistId: (row: T) => string, canSee: (row: T) => Promise<boolean>): Promise<T | null> {
+  if (!row) return null;
+  if (await canManage(ctx, artistId(row))) return row;
+  if (!(await canSee(row))) return null;
+  throw forbidden("Only the artist's managers and admins may do this.");
+}
+
+export async function managedArtist(ctx: Context, id: string): Promise<ArtistRow | null> {
+  requireRole(ctx.viewer, "ARTIST", "ADMIN");
+  const row = isUuid(id) ? await ctx.loaders.artist.load(id) : null;
+  return manageable(ctx, row, (a) => a.id, (a) => canSeeArtist(ctx, a));
+}
+
+export async function managedCollection(ctx: Context, id: string): Promise<CollectionRow | null> {
+  requireRole(ctx.viewer, "ARTIST", "ADMIN");
+  const row = isUuid(id) ? await ctx.loaders.collection.load(id) : null;
+  return manageable(ctx, row, (c) => c.primaryArtistId, (c) => canSeeCollection(ctx, c));
+}
+
+/** A song is managed by the managers of its release's artist. */
+export async function managedSong(ctx: Context, id: string): Promise<SongRow | null> {
+  requireRole(ctx.viewer, "ARTIST", "ADMIN");
+  const row = isUuid(id) ? await ctx.loaders.song.load(id) : null;
+  const collection = row ? await ctx.loaders.collection.load(row.collectionId) : null;
+  if (!row || !collection) return null;
+  return manageable(ctx, row, () => collection.primaryArtistId, (song) => canSeeSong(ctx, song));
 }

@@ -2,7 +2,7 @@ import { forbidden, isUuid, requireRole, requireViewer, badUserInput } from "@me
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
-import { canManage, canSeeArtist, filterVisible, present, requireManager, visibleArtist } from "../access.ts";
+import { canManage, canSeeArtist, filterVisible, managedArtist, present, requireManager, visibleArtist } from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
 import { searchable, slugify } from "../text.ts";
@@ -30,19 +30,6 @@ const aboutInput = z.object({
 });
 
 const SLUG_TAKEN = () => fail("SLUG_TAKEN", "Another artist already uses this slug.", ["input", "slug"]);
-
-/** The artist named by a mutation, if it exists and the viewer may manage it (else FORBIDDEN). */
-async function managedArtist(ctx: Context, artistId: string) {
-  requireViewer(ctx.viewer);
-  const artist = isUuid(artistId) ? await ctx.loaders.artist.load(artistId) : null;
-  // Someone who may not manage it learns nothing about whether it exists.
-  if (!artist) {
-    if (ctx.viewer?.role === "USER") throw forbidden();
-    return null;
-  }
-  await requireManager(ctx, artist.id);
-  return artist;
-}
 
 async function reload(ctx: Context, id: string) {
   ctx.loaders.artist.clear(id);

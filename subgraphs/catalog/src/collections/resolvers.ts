@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { ArtistRow, SongRow } from "../models.ts";
-import { present, canSeeArtist, canSeeSong, filterVisible, requireManager, visibleCollection } from "../access.ts";
+import { present, canSeeArtist, canSeeSong, filterVisible, managedArtist, managedCollection, visibleCollection } from "../access.ts";
 import { fail, notFound } from "../errors.ts";
 import { searchable } from "../text.ts";
 import { parseInput, rules } from "../validation.ts";
@@ -32,19 +32,11 @@ const reorderInput = z.object({
   tracks: z.array(z.object({ songId: z.string(), discNumber: rules.discNumber.nullish(), trackNumber: rules.trackNumber })).max(200, { error: "At most 200 tracks." }),
 });
 
-/** The collection named by a mutation, if it exists and the viewer manages its artist. */
-export async function managedCollection(ctx: Context, collectionId: string) {
-  requireRole(ctx.viewer, "ARTIST", "ADMIN");
-  const collection = isUuid(collectionId) ? await ctx.loaders.collection.load(collectionId) : null;
-  if (!collection) return null;
-  await requireManager(ctx, collection.primaryArtistId);
-  return collection;
-}
-
-/** Featured artists must exist; unknown ids are a typed error. */
+/** Featured artists must exist and be visible to the caller; others are a typed error. */
 export async function checkArtists(ctx: Context, ids: string[], field: string[]) {
   const rows = await ctx.loaders.artist.loadMany(ids);
-  const missing = ids.find((_, i) => !rows[i] || rows[i] instanceof Error);
+  const seen = await Promise.all(rows.map(async (row) => !!row && !(row instanceof Error) && (await canSeeArtist(ctx, row))));
+  const missing = ids.find((_, i) => !seen[i]);
   return missing ? [fail("ARTIST_NOT_FOUND", `No artist with id ${missing}.`, field)] : [];
 }
 
@@ -96,10 +88,8 @@ export const resolvers: Resolvers = {
 
   Mutation: {
     async createCollection(_parent, { input }, ctx) {
-      requireRole(ctx.viewer, "ARTIST", "ADMIN");
-      const artist = isUuid(input.artistId) ? await ctx.loaders.artist.load(input.artistId) : null;
+      const artist = await managedArtist(ctx, input.artistId);
       if (!artist) return { collection: null, userErrors: [notFound.artist()] };
-      await requireManager(ctx, artist.id);
       const parsed = parseInput(createInput, input);
       if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
       const { type, title, releaseDate, coverUrl, featuredArtistIds } = parsed.value;

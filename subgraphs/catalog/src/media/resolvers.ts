@@ -6,9 +6,8 @@ import { forbidden } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { SongRow } from "../models.ts";
-import { canManage, canSeeSong, requireManager } from "../access.ts";
+import { canManage, canSeeSong, managedArtist, managedCollection, managedSong } from "../access.ts";
 import { fail, notFound, type CatalogUserError } from "../errors.ts";
-import { managedCollection } from "../collections/resolvers.ts";
 import { rules } from "../validation.ts";
 import { RENDITIONS } from "./transcode.ts";
 
@@ -64,13 +63,6 @@ async function canManageSong(ctx: Context, song: SongRow): Promise<boolean> {
 }
 
 /** The artist named by a mutation, if it exists; FORBIDDEN unless the viewer manages it. */
-async function managedArtist(ctx: Context, artistId: string) {
-  requireRole(ctx.viewer, "ARTIST", "ADMIN");
-  const artist = isUuid(artistId) ? await ctx.loaders.artist.load(artistId) : null;
-  if (!artist) return null;
-  await requireManager(ctx, artist.id);
-  return artist;
-}
 
 export const resolvers: Resolvers = {
   Song: {
@@ -88,9 +80,8 @@ export const resolvers: Resolvers = {
 
   Mutation: {
     async attachSongAudio(_parent, { input }, ctx) {
-      requireRole(ctx.viewer, "ARTIST", "ADMIN");
-      const song = isUuid(input.songId) ? await ctx.loaders.song.load(input.songId) : null;
-      if (!song || !(await managedCollection(ctx, song.collectionId))) return { song: null, userErrors: [notFound.song()] };
+      const song = await managedSong(ctx, input.songId);
+      if (!song) return { song: null, userErrors: [notFound.song()] };
       const usable = await usableUpload(ctx, input.uploadId, "AUDIO");
       if ("error" in usable) return { song: null, userErrors: [usable.error] };
       const { upload } = usable;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isUuid, requireRole } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
-import { canSeeCollection, canSeeSong, requireManager } from "../access.ts";
+import { canSeeCollection, canSeeSong, managedArtist } from "../access.ts";
 import { fail, notFound, type CatalogUserError } from "../errors.ts";
 import { parseInput, rules } from "../validation.ts";
 
@@ -44,10 +44,8 @@ export const resolvers: Resolvers = {
 
   Mutation: {
     async setArtistPicks(_parent, args, ctx) {
-      requireRole(ctx.viewer, "ARTIST", "ADMIN");
-      const artist = isUuid(args.input.artistId) ? await ctx.loaders.artist.load(args.input.artistId) : null;
+      const artist = await managedArtist(ctx, args.input.artistId);
       if (!artist) return { artist: null, userErrors: [notFound.artist()] };
-      await requireManager(ctx, artist.id);
       const parsed = parseInput(input, args.input);
       if (!parsed.ok) return { artist: null, userErrors: parsed.userErrors };
 

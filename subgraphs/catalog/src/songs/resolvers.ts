@@ -2,12 +2,12 @@ import { isUuid, requireRole } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
-import { present, canSeeArtist, filterVisible, requireManager, visibleSong } from "../access.ts";
+import { present, canSeeArtist, filterVisible, managedCollection, managedSong, visibleSong } from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
 import { searchable } from "../text.ts";
 import { parseInput, rules } from "../validation.ts";
-import { checkArtists, managedCollection } from "../collections/resolvers.ts";
+import { checkArtists } from "../collections/resolvers.ts";
 
 const createInput = z.object({
   collectionId: z.string(),
@@ -29,15 +29,6 @@ const updateInput = z.object({
 });
 
 const POSITION_TAKEN = () => fail("TRACK_POSITION_TAKEN", "Another song already has this disc and track number on this release.", ["input", "trackNumber"]);
-
-/** The song named by a mutation, if it exists and the viewer manages its release's artist. */
-async function managedSong(ctx: Context, songId: string) {
-  requireRole(ctx.viewer, "ARTIST", "ADMIN");
-  const song = isUuid(songId) ? await ctx.loaders.song.load(songId) : null;
-  if (!song) return null;
-  const collection = await managedCollection(ctx, song.collectionId);
-  return collection ? song : null;
-}
 
 async function reload(ctx: Context, id: string) {
   ctx.loaders.song.clear(id);
