@@ -4,7 +4,7 @@ import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { ArtistRow, SongRow } from "../models.ts";
 import { present, canSeeArtist, canSeeSong, filterVisible, managedArtist, managedCollection, visibleCollection } from "../access.ts";
-import { fail, notFound } from "../errors.ts";
+import { fail, notFound, type CatalogUserError } from "../errors.ts";
 import { searchable } from "../text.ts";
 import { parseInput, rules } from "../validation.ts";
 import { collectionPage } from "./pages.ts";
@@ -54,6 +54,23 @@ async function reload(ctx: Context, id: string) {
   ctx.loaders.collectionSongs.clear(id);
   ctx.loaders.collectionFeatured.clear(id);
   return ctx.loaders.collection.load(id);
+}
+
+/** A new track order must give every song of the release exactly one free position. */
+function checkOrder(tracks: { songId: string; discNumber: number; trackNumber: number }[], songIds: Set<string>): CatalogUserError | null {
+  const seenSongs = new Set<string>();
+  const seenPositions = new Set<string>();
+  for (const [i, track] of tracks.entries()) {
+    const field = ["input", "tracks", String(i)];
+    if (!songIds.has(track.songId)) return fail("SONG_NOT_FOUND", "This song is not on this release.", [...field, "songId"]);
+    if (seenSongs.has(track.songId)) return fail("DUPLICATE_SONG", "A song can have only one position.", [...field, "songId"]);
+    const position = `${track.discNumber}:${track.trackNumber}`;
+    if (seenPositions.has(position)) return fail("TRACK_POSITION_TAKEN", `Disc ${track.discNumber}, track ${track.trackNumber} is given twice.`, [...field, "trackNumber"]);
+    seenSongs.add(track.songId);
+    seenPositions.add(position);
+  }
+  if (seenSongs.size !== songIds.size) return fail("TRACKS_INCOMPLETE", "Give a position for every song of the release.", ["input", "tracks"]);
+  return null;
 }
 
 export const resolvers: Resolvers = {
@@ -160,29 +177,22 @@ export const resolvers: Resolvers = {
       const parsed = parseInput(reorderInput, input);
       if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
       const tracks = parsed.value.tracks.map((t) => ({ songId: t.songId, discNumber: t.discNumber ?? 1, trackNumber: t.trackNumber }));
-      const songs = await ctx.loaders.collectionSongs.load(collection.id);
-      const ids = new Set(songs.map((s) => s.id));
-
-      const seenSongs = new Set<string>();
-      const seenPositions = new Set<string>();
-      for (const [i, track] of tracks.entries()) {
-        const field = ["input", "tracks", String(i)];
-        if (!ids.has(track.songId)) return { collection: null, userErrors: [fail("SONG_NOT_FOUND", "This song is not on this release.", [...field, "songId"])] };
-        if (seenSongs.has(track.songId)) return { collection: null, userErrors: [fail("DUPLICATE_SONG", "A song can have only one position.", [...field, "songId"])] };
-        const position = `${track.discNumber}:${track.trackNumber}`;
-        if (seenPositions.has(position)) return { collection: null, userErrors: [fail("TRACK_POSITION_TAKEN", `Disc ${track.discNumber}, track ${track.trackNumber} is given twice.`, [...field, "trackNumber"])] };
-        seenSongs.add(track.songId);
-        seenPositions.add(position);
-      }
-      if (seenSongs.size !== ids.size) return { collection: null, userErrors: [fail("TRACKS_INCOMPLETE", "Give a position for every song of the release.", ["input", "tracks"])] };
-
-      // Two statements so the unique (disc, track) constraint never sees a half-moved order:
-      // every song first to a free negative slot, then to its new place.
-      const songIds = tracks.map((t) => t.songId);
-      await ctx.db.$transaction([
-        ctx.db.$executeRaw`UPDATE "catalog"."Song" AS s SET "discNumber" = -1, "trackNumber" = -v.ord::int FROM unnest(${songIds}::uuid[]) WITH ORDINALITY AS v(id, ord) WHERE s.id = v.id`,
-        ctx.db.$executeRaw`UPDATE "catalog"."Song" AS s SET "discNumber" = v.disc, "trackNumber" = v.track FROM unnest(${songIds}::uuid[], ${tracks.map((t) => t.discNumber)}::int[], ${tracks.map((t) => t.trackNumber)}::int[]) AS v(id, disc, track) WHERE s.id = v.id`,
-      ]);
+      // The release row is locked for the check and the move, and createSong takes the same
+      // lock: a song added meanwhile cannot be left out of the new order.
+      const outcome = await ctx.db.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT id FROM "catalog"."Collection" WHERE id = ${collection.id}::uuid FOR UPDATE`;
+        const songs = await tx.song.findMany({ where: { collectionId: collection.id }, select: { id: true } });
+        const problem = checkOrder(tracks, new Set(songs.map((s) => s.id)));
+        if (problem) return { problem, songs: [] };
+        // Two statements so the unique (disc, track) constraint never sees a half-moved order:
+        // every song first to a free negative slot, then to its new place.
+        const songIds = tracks.map((t) => t.songId);
+        await tx.$executeRaw`UPDATE "catalog"."Song" AS s SET "discNumber" = -1, "trackNumber" = -v.ord::int FROM unnest(${songIds}::uuid[]) WITH ORDINALITY AS v(id, ord) WHERE s.id = v.id`;
+        await tx.$executeRaw`UPDATE "catalog"."Song" AS s SET "discNumber" = v.disc, "trackNumber" = v.track FROM unnest(${songIds}::uuid[], ${tracks.map((t) => t.discNumber)}::int[], ${tracks.map((t) => t.trackNumber)}::int[]) AS v(id, disc, track) WHERE s.id = v.id`;
+        return { problem: null, songs };
+      });
+      if (outcome.problem) return { collection: null, userErrors: [outcome.problem] };
+      const songs = outcome.songs;
       for (const song of songs) ctx.loaders.song.clear(song.id);
       return { collection: await reload(ctx, collection.id), userErrors: [] };
     },

@@ -76,19 +76,23 @@ export const resolvers: Resolvers = {
       if (!genres.ok) return { song: null, userErrors: genres.userErrors };
       const artist = await ctx.loaders.artist.load(collection.primaryArtistId);
       try {
-        const song = await ctx.db.song.create({
-          data: {
-            title,
-            durationMs,
-            explicit: explicit ?? false,
-            discNumber: discNumber ?? 1,
-            trackNumber,
-            collectionId: collection.id,
-            primaryArtistId: collection.primaryArtistId,
-            searchText: searchable(title, artist?.name),
-            featuredArtists: { create: featured.map((artistId, position) => ({ artistId, position })) },
-            genres: { create: genres.ids.map((genreId) => ({ genreId })) },
-          },
+        // Locks the release like reorderTracks does, so a reorder never misses this song.
+        const song = await ctx.db.$transaction(async (tx) => {
+          await tx.$queryRaw`SELECT id FROM "catalog"."Collection" WHERE id = ${collection.id}::uuid FOR UPDATE`;
+          return tx.song.create({
+            data: {
+              title,
+              durationMs,
+              explicit: explicit ?? false,
+              discNumber: discNumber ?? 1,
+              trackNumber,
+              collectionId: collection.id,
+              primaryArtistId: collection.primaryArtistId,
+              searchText: searchable(title, artist?.name),
+              featuredArtists: { create: featured.map((artistId, position) => ({ artistId, position })) },
+              genres: { create: genres.ids.map((genreId) => ({ genreId })) },
+            },
+          });
         });
         ctx.loaders.collectionSongs.clear(collection.id);
         return { song, userErrors: [] };
