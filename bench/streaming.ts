@@ -8,8 +8,8 @@
 // random bytes, warm in the page cache) is read from byte 1 MiB for 10 MiB, BENCH_READS times
 // per side per round, over BENCH_ROUNDS rounds alternating which side goes first.
 import { randomBytes, randomUUID } from "node:crypto";
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensurePostgres, ensureRedis } from "../scripts/services.ts";
@@ -25,45 +25,6 @@ const START = 1024 * 1024;
 const LENGTH = 10 * 1024 * 1024;
 const TARGET = 0.8;
 const log = (msg: string) => console.log(`» ${msg}`);
-
-function readHttp(agent: http.Agent, url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: { range: `bytes=${START}-${START + LENGTH - 1}` } }, (res) => {
-      if (res.statusCode !== 206) {
-        res.resume();
-        reject(new Error(`expected 206, got ${res.statusCode}`));
-        return;
-      }
-      let bytes = 0;
-      res.on("data", (chunk: Buffer) => (bytes += chunk.length));
-      res.on("end", () => resolve(bytes));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-  });
-}
-
-function readFile(file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    createReadStream(file, { start: START, end: START + LENGTH - 1 })
-      .on("data", (chunk) => (bytes += chunk.length))
-      .on("end", () => resolve(bytes))
-      .on("error", reject);
-  });
-}
-
-/** MB/s (10^6 bytes) over `READS` sequential reads. */
-async function measure(read: () => Promise<number>): Promise<number> {
-  const started = performance.now();
-  let total = 0;
-  for (let i = 0; i < READS; i++) {
-    const bytes = await read();
-    if (bytes !== LENGTH) throw new Error(`read ${bytes} bytes, expected ${LENGTH}`);
-    total += bytes;
-  }
-  return total / 1e6 / ((performance.now() - started) / 1000);
-}
 
 let exitCode = 0;
 const stops: (() => Promise<void>)[] = [];
@@ -105,19 +66,10 @@ try {
   stops.push(() => catalog.stop());
 
   const url = createUrlSigner({ secret, ttlSeconds: 3600, publicUrl: () => `http://127.0.0.1:${port}` }).audioUrl(audioId, 320);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const sides = { endpoint: () => readHttp(agent, url), file: () => readFile(file) };
-
-  log(`warm-up, then ${ROUNDS} rounds × ${READS} reads of ${LENGTH / 1024 / 1024} MiB per side`);
-  await measure(sides.endpoint);
-  await measure(sides.file);
-  const results = { endpoint: [] as number[], file: [] as number[] };
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (["endpoint", "file"] as const) : (["file", "endpoint"] as const);
-    for (const side of order) results[side].push(await measure(sides[side]));
-    log(`round ${round + 1}: endpoint ${results.endpoint.at(-1)!.toFixed(0)} MB/s, file ${results.file.at(-1)!.toFixed(0)} MB/s`);
-  }
-  agent.destroy();
+  log(`warm-up, then ${ROUNDS} rounds × ${READS} reads of ${LENGTH / 1024 / 1024} MiB per side, in a reader process of its own`);
+  const output = execFileSync(process.execPath, [path.join(root, "bench/streamingReader.ts"), JSON.stringify({ url, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS })], { encoding: "utf8" });
+  const results = JSON.parse(output) as { endpoint: number[]; file: number[] };
+  results.endpoint.forEach((e, i) => log(`round ${i + 1}: endpoint ${e.toFixed(0)} MB/s, file ${results.file[i]!.toFixed(0)} MB/s`));
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const endpoint = mean(results.endpoint);

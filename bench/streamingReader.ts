@@ -1,0 +1,59 @@
+// The reading side of `pnpm bench:streaming`, in a process of its own that loads nothing but
+// Node itself: the same reads measured inside the bench process (which has loaded the whole
+// stack) ran far slower, on both sides, from garbage collection over its larger heap.
+// Argument: JSON { url, file, start, length, reads, rounds }. Prints JSON { endpoint: [MB/s], file: [MB/s] }.
+import { createReadStream } from "node:fs";
+import http from "node:http";
+
+const { url, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as { url: string; file: string; start: number; length: number; reads: number; rounds: number };
+
+function readHttp(agent: http.Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: { range: `bytes=${START}-${START + LENGTH - 1}` } }, (res) => {
+      if (res.statusCode !== 206) {
+        res.resume();
+        reject(new Error(`expected 206, got ${res.statusCode}`));
+        return;
+      }
+      let bytes = 0;
+      res.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      res.on("end", () => resolve(bytes));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
+function readFile(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    createReadStream(file, { start: START, end: START + LENGTH - 1 })
+      .on("data", (chunk) => (bytes += chunk.length))
+      .on("end", () => resolve(bytes))
+      .on("error", reject);
+  });
+}
+
+/** MB/s (10^6 bytes) over `READS` sequential reads. */
+async function measure(read: () => Promise<number>): Promise<number> {
+  const started = performance.now();
+  let total = 0;
+  for (let i = 0; i < READS; i++) {
+    const bytes = await read();
+    if (bytes !== LENGTH) throw new Error(`read ${bytes} bytes, expected ${LENGTH}`);
+    total += bytes;
+  }
+  return total / 1e6 / ((performance.now() - started) / 1000);
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const sides = { endpoint: () => readHttp(agent, url), file: () => readFile(file) };
+await measure(sides.endpoint);
+await measure(sides.file);
+const results = { endpoint: [] as number[], file: [] as number[] };
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? (["endpoint", "file"] as const) : (["file", "endpoint"] as const);
+  for (const side of order) results[side].push(await measure(sides[side]));
+}
+agent.destroy();
+console.log(JSON.stringify(results));
