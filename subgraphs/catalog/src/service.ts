@@ -1,10 +1,7 @@
 // Builds and starts the catalog subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "graphql";
-import type { GraphQLResolverMap } from "@apollo/subgraph";
-import { CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, startSubgraph, type Logger, type PublicKeys, type RunningService } from "@melodi/kit";
+import { CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -34,10 +31,6 @@ export interface CatalogConfig {
   log?: Logger;
   /** Uploads, storage, transcoding and streaming (media/config.ts has the defaults). */
   media?: Partial<MediaConfig>;
-}
-
-function sdl(relative: string) {
-  return parse(readFileSync(new URL(relative, import.meta.url), "utf8"));
 }
 
 export async function startCatalog(config: CatalogConfig): Promise<RunningService & { services: Services }> {
@@ -76,16 +69,17 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
   });
   const services: Services = { db, media: { storage, uploads, transcoder, urls, cleanup } };
 
+  const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [
-    { typeDefs: sdl("./schema.graphql"), resolvers: { DateTime, Date: CalendarDate, Publishable: { __resolveType: () => null } } },
-    { typeDefs: sdl("./artists/artists.graphql"), resolvers: artists },
-    { typeDefs: sdl("./collections/collections.graphql"), resolvers: collections },
-    { typeDefs: sdl("./songs/songs.graphql"), resolvers: songs },
-    { typeDefs: sdl("./genres/genres.graphql"), resolvers: genres },
-    { typeDefs: sdl("./picks/picks.graphql"), resolvers: picks },
-    { typeDefs: sdl("./search/search.graphql"), resolvers: search },
-    { typeDefs: sdl("./media/media.graphql"), resolvers: media },
-  ].map((m) => ({ typeDefs: m.typeDefs, resolvers: m.resolvers as GraphQLResolverMap<Context> }));
+    room("./schema.graphql", { DateTime, Date: CalendarDate, Publishable: { __resolveType: () => null } }),
+    room("./artists/artists.graphql", artists),
+    room("./collections/collections.graphql", collections),
+    room("./songs/songs.graphql", songs),
+    room("./genres/genres.graphql", genres),
+    room("./picks/picks.graphql", picks),
+    room("./search/search.graphql", search),
+    room("./media/media.graphql", media),
+  ];
 
   const running = await startSubgraph<Context>(
     {
@@ -99,9 +93,12 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
         [`${MEDIA_PATH}/`]: createMediaRoute({ storage, signer: urls }),
       },
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
-      health: {
-        database: () => db.$queryRaw`SELECT 1`,
-        redis: () => redis.ping(),
+      health: storeHealth(db, redis),
+      onStop: async () => {
+        await transcoder.close();
+        await cleanup.close();
+        await db.$disconnect();
+        redis.disconnect();
       },
     },
     config.port,
@@ -109,15 +106,5 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
   );
   const host = !config.host || config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   ownUrl = `http://${host}:${running.port}`;
-  return {
-    ...running,
-    services,
-    async stop() {
-      await running.stop();
-      await transcoder.close();
-      await cleanup.close();
-      await db.$disconnect();
-      redis.disconnect();
-    },
-  };
+  return { ...running, services };
 }

@@ -2,7 +2,8 @@
 // authenticated from the forwarded access token (verified again here, DESIGN.md §4), masked
 // internal errors, request ids in logs, and `/health` with the service's own dependencies.
 import type http from "node:http";
-import type { DocumentNode } from "graphql";
+import { readFileSync } from "node:fs";
+import { parse, type DocumentNode } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
@@ -26,6 +27,20 @@ export interface SubgraphModule<TContext> {
   resolvers: GraphQLResolverMap<TContext>;
 }
 
+/**
+ * One room of a subgraph: its .graphql file (relative to `base`, the caller's import.meta.url)
+ * and its resolvers. The resolvers are typed by codegen per subgraph; the map Apollo takes is
+ * looser, hence the one cast here rather than in every service.
+ */
+export function schemaModule<TContext>(base: string, file: string, resolvers: object): SubgraphModule<TContext> {
+  return { typeDefs: parse(readFileSync(new URL(file, base), "utf8")), resolvers: resolvers as GraphQLResolverMap<TContext> };
+}
+
+/** `/health` checks of a subgraph's own stores: its database and Redis. */
+export function storeHealth(db: { $queryRaw(query: TemplateStringsArray): PromiseLike<unknown> }, redis: { ping(): Promise<unknown> }): HealthChecks {
+  return { database: () => Promise.resolve(db.$queryRaw`SELECT 1`), redis: () => redis.ping() };
+}
+
 export interface SubgraphOptions<TContext extends RequestBase> {
   name: string;
   modules: SubgraphModule<TContext>[];
@@ -35,6 +50,8 @@ export interface SubgraphOptions<TContext extends RequestBase> {
   health: HealthChecks;
   /** Sandbox landing page and introspection; off in production. */
   development?: boolean;
+  /** Closes what the service opened (database, Redis, queues), after the server stops. */
+  onStop?: () => Promise<void>;
   /** Extra exact-path HTTP routes (besides `/health`). */
   routes?: Record<string, RouteHandler>;
   /** HTTP routes for every path under a prefix (e.g. `/uploads/`), see createHttpFront. */
@@ -119,6 +136,7 @@ export async function startSubgraph<TContext extends RequestBase>(opts: Subgraph
     async stop() {
       await close(httpServer);
       await server.stop();
+      await opts.onStop?.();
     },
   };
 }

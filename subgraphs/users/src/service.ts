@@ -1,9 +1,6 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
-import { readFileSync } from "node:fs";
-import { parse } from "graphql";
-import type { GraphQLResolverMap } from "@apollo/subgraph";
-import { createAuthenticator, createLogger, type Logger, createRedis, DateTime, startSubgraph, type PublicKeys, type RunningService } from "@melodi/kit";
+import { createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -29,23 +26,20 @@ export interface UsersConfig {
   log?: Logger;
 }
 
-function sdl(relative: string) {
-  return parse(readFileSync(new URL(relative, import.meta.url), "utf8"));
-}
-
 export async function startUsers(config: UsersConfig): Promise<RunningService & { services: Services }> {
   const log = config.log ?? createLogger("users");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
   const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS) };
 
+  const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [
-    { typeDefs: sdl("./schema.graphql"), resolvers: { DateTime } },
-    { typeDefs: sdl("./accounts/accounts.graphql"), resolvers: accounts },
-    { typeDefs: sdl("./profiles/profiles.graphql"), resolvers: profiles },
-    { typeDefs: sdl("./follows/follows.graphql"), resolvers: follows },
-    { typeDefs: sdl("./admin/admin.graphql"), resolvers: admin },
-  ].map((m) => ({ typeDefs: m.typeDefs, resolvers: m.resolvers as GraphQLResolverMap<Context> }));
+    room("./schema.graphql", { DateTime }),
+    room("./accounts/accounts.graphql", accounts),
+    room("./profiles/profiles.graphql", profiles),
+    room("./follows/follows.graphql", follows),
+    room("./admin/admin.graphql", admin),
+  ];
 
   const running = await startSubgraph<Context>(
     {
@@ -55,21 +49,14 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
       development: config.development,
       authenticator: createAuthenticator({ keys: config.publicKeys, redis }),
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
-      health: {
-        database: () => db.$queryRaw`SELECT 1`,
-        redis: () => redis.ping(),
+      health: storeHealth(db, redis),
+      onStop: async () => {
+        await db.$disconnect();
+        redis.disconnect();
       },
     },
     config.port,
     config.host,
   );
-  return {
-    ...running,
-    services,
-    async stop() {
-      await running.stop();
-      await db.$disconnect();
-      redis.disconnect();
-    },
-  };
+  return { ...running, services };
 }
