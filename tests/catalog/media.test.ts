@@ -348,6 +348,21 @@ describe("images", () => {
   });
 });
 
+describe("attaching moves the file once the write commits", () => {
+  it("keeps the stored copy and drops the upload's own file", async () => {
+    const { artist } = await publishedAlbum(url, owner.accessToken, 0);
+    const id = await uploaded(png, "image");
+    const source = stack.catalog!.services.media.uploads.filePath(id);
+    expect(existsSync(source)).toBe(true);
+    const res = await gql(url, `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { imageUrl } userErrors { code } } }`, { input: { artistId: artist.id, uploadId: id } }, { token: owner.accessToken });
+    expect(res.data.attachArtistImage.userErrors).toEqual([]);
+    expect(existsSync(source)).toBe(false);
+    const served = await fetch(res.data.attachArtistImage.artist.imageUrl);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+  });
+});
+
 describe("upload clean-up (hourly BullMQ job)", () => {
   const DAY = 24 * 3_600_000;
   const cleanup = () => stack.catalog!.services.media.cleanup;

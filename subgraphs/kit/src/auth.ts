@@ -79,13 +79,40 @@ export const revocationKeys = {
   session: (sessionId: string) => `auth:sid:${sessionId}`,
 };
 
+/**
+ * A revocation is written after the database change it follows has committed, so a passing Redis
+ * failure must not lose it: a few tries with backoff before giving up (the caller then fails
+ * loudly; the database already says the user is blocked, signed out or deleted).
+ */
+async function persist(write: () => Promise<unknown>, attempts = 4): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** (attempt - 1)));
+    }
+  }
+}
+
 /** Records that tokens below `tokenVersion` are dead, for as long as such a token can live. */
 export async function revokeUserTokens(redis: Redis, userId: string, tokenVersion: number): Promise<void> {
-  await redis.set(revocationKeys.tokenVersion(userId), String(tokenVersion), "EX", REVOCATION_TTL_SECONDS);
+  // Atomically the greater of the recorded and the new version: a slower, older revocation
+  // never lowers it.
+  await persist(() =>
+    redis.eval(
+      "local v = math.max(tonumber(redis.call('GET', KEYS[1]) or '0') or 0, tonumber(ARGV[1])) redis.call('SET', KEYS[1], v, 'EX', ARGV[2]) return v",
+      1,
+      revocationKeys.tokenVersion(userId),
+      String(tokenVersion),
+      String(REVOCATION_TTL_SECONDS),
+    ),
+  );
 }
 
 export async function revokeSession(redis: Redis, sessionId: string): Promise<void> {
-  await redis.set(revocationKeys.session(sessionId), "1", "EX", REVOCATION_TTL_SECONDS);
+  await persist(() => redis.set(revocationKeys.session(sessionId), "1", "EX", REVOCATION_TTL_SECONDS));
 }
 
 export interface Authenticator {

@@ -34,8 +34,9 @@ const ALREADY_USED = () => fail("UPLOAD_ALREADY_USED", "This upload is already a
 class AlreadyUsed extends Error {}
 
 /**
- * Claims the upload and moves its file into storage under `key`, inside `write`'s transaction:
- * if anything fails nothing is written and the upload stays usable.
+ * Claims the upload and copies its file into storage under `key`, inside `write`'s transaction;
+ * the upload's own file goes only after the commit. If anything fails, including the commit,
+ * nothing is written, the stored copy is removed and the upload stays usable.
  */
 async function attach<T>(ctx: Context, upload: UploadRow, key: string, write: (tx: Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0]) => Promise<T>): Promise<T | null> {
   try {
@@ -43,13 +44,14 @@ async function attach<T>(ctx: Context, upload: UploadRow, key: string, write: (t
       const claimed = await tx.mediaUpload.updateMany({ where: { id: upload.id, attachedAt: null }, data: { attachedAt: new Date() } });
       if (claimed.count !== 1) throw new AlreadyUsed();
       const value = await write(tx);
-      await ctx.media.storage.put(key, ctx.media.uploads.filePath(upload.id));
+      await ctx.media.storage.copyIn(key, ctx.media.uploads.filePath(upload.id));
       return value;
     });
-    await ctx.media.uploads.forget(upload.id).catch(() => {});
+    await ctx.media.uploads.discard(upload.id).catch(() => {});
     return result;
   } catch (err) {
     if (err instanceof AlreadyUsed) return null;
+    await ctx.media.storage.remove(key).catch(() => {});
     throw err;
   }
 }

@@ -2,7 +2,7 @@
 // replace the local disk. Keys are relative, slash-separated paths such as `audio/<id>/128.mp3`;
 // the local store maps them under one folder (MEDIA_DIR).
 import { constants } from "node:fs";
-import { copyFile, mkdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 
 export interface StoredFile {
@@ -13,6 +13,8 @@ export interface StoredFile {
 export interface MediaStorage {
   /** Moves a local file in under `key` (replacing what was there). */
   put(key: string, sourcePath: string): Promise<void>;
+  /** Copies a local file in under `key`, leaving the source (a hard link where it can). */
+  copyIn(key: string, sourcePath: string): Promise<void>;
   /** A local path to read the file at `key` from (it may not exist: see stat). */
   path(key: string): string;
   /** Size and modification time, or null when there is no file at `key`. */
@@ -44,6 +46,18 @@ export function createLocalStorage(root: string): MediaStorage {
         if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
         await copyFile(sourcePath, target, constants.COPYFILE_FICLONE);
         await unlink(sourcePath);
+      }
+    },
+    async copyIn(key, sourcePath) {
+      const target = resolve(key);
+      await mkdir(path.dirname(target), { recursive: true });
+      await rm(target, { force: true });
+      try {
+        await link(sourcePath, target);
+      } catch (err) {
+        // Another file system: a real copy.
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+        await copyFile(sourcePath, target, constants.COPYFILE_FICLONE);
       }
     },
     path: resolve,

@@ -36,9 +36,7 @@ export interface Uploads {
   handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
   /** Local path of a finished upload's bytes. */
   filePath(id: string): string;
-  /** Forgets an upload's tus record (after its file moved into storage). */
-  forget(id: string): Promise<void>;
-  /** Removes a finished upload's file and record (never attached). */
+  /** Removes a finished upload's file and tus record (attached and copied, or never attached). */
   discard(id: string): Promise<void>;
   /** Removes unfinished uploads past their expiry; returns how many. */
   deleteExpired(): Promise<number>;
@@ -142,9 +140,6 @@ export function createUploads(opts: UploadsOptions): Uploads {
   return {
     handle: (req, res) => tus.handle(req, res),
     filePath: fileOf,
-    async forget(id) {
-      await rm(path.join(opts.dir, `${id}.json`), { force: true });
-    },
     async discard(id) {
       await rm(fileOf(id), { force: true });
       await rm(path.join(opts.dir, `${id}.json`), { force: true });
