@@ -114,6 +114,23 @@ describe("search", () => {
     expect(await found()).toEqual([]);
   });
 
+  it("serves a repeated search from the cache, and never a hidden item, even one hidden behind its back", async () => {
+    const tune = `quendor${Date.now().toString(36)}`;
+    const made = await publishedAlbum(url, owner.accessToken, 0, {}, { title: `Cached ${tune}` });
+    const songId = await createSong(url, owner.accessToken, made.collectionId, 1, { title: `Cached song ${tune}` });
+    await publish(url, owner.accessToken, { songId });
+    const first = stack.countCatalogSql();
+    expect(ids(await gql(url, SEARCH, { q: tune }))).toContain(songId);
+    const cold = first();
+    const second = stack.countCatalogSql();
+    expect(ids(await gql(url, SEARCH, { q: tune }))).toContain(songId);
+    expect(second()).toBeLessThan(cold);
+
+    // Hidden straight in the database: no version bump, the cached entry still names the song.
+    await stack.catalog!.services.db.song.update({ where: { id: songId }, data: { isPublic: false } });
+    expect(ids(await gql(url, SEARCH, { q: tune }))).not.toContain(songId);
+  });
+
   it("answers an empty or punctuation-only query with no results", async () => {
     for (const q of ["", "   ", "%_*'\""]) {
       const res = await gql(url, SEARCH, { q });

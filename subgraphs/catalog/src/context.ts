@@ -7,6 +7,7 @@ import type { Uploads } from "./media/uploads.ts";
 import type { Transcoder } from "./media/transcode.ts";
 import type { UrlSigner } from "./media/streaming.ts";
 import type { UploadCleanup } from "./media/cleanup.ts";
+import type { SearchCache } from "./search/cache.ts";
 
 export interface MediaServices {
   storage: MediaStorage;
@@ -18,6 +19,7 @@ export interface MediaServices {
 
 export interface Services {
   db: Db;
+  searchCache: SearchCache;
   media: MediaServices;
 }
 

@@ -34,6 +34,7 @@ const service = await startCatalog({
   port: Number(env.PORT ?? 4002),
   host: env.HOST ?? "127.0.0.1",
   media,
+  searchCacheTtlSeconds: env.SEARCH_CACHE_TTL_SECONDS === undefined ? undefined : Number(env.SEARCH_CACHE_TTL_SECONDS),
 });
 console.log(`catalog subgraph ready at ${service.url}`);
 

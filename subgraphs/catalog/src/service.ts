@@ -17,6 +17,7 @@ import { createLocalStorage } from "./media/storage.ts";
 import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
 import { createTranscoder } from "./media/transcode.ts";
 import { createUploadCleanup } from "./media/cleanup.ts";
+import { createSearchCache } from "./search/cache.ts";
 import { createMediaRoute, createUrlSigner, MEDIA_PATH } from "./media/streaming.ts";
 
 export interface CatalogConfig {
@@ -28,6 +29,8 @@ export interface CatalogConfig {
   publicKeys: PublicKeys;
   development?: boolean;
   onQuery?: (sql: string) => void;
+  /** How long a search result is cached (0: off). Default 60 s. */
+  searchCacheTtlSeconds?: number;
   log?: Logger;
   /** Uploads, storage, transcoding and streaming (media/config.ts has the defaults). */
   media?: Partial<MediaConfig>;
@@ -67,7 +70,10 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
     worker: mediaSettings.worker,
   });
-  const services: Services = { db, media: { storage, uploads, transcoder, urls, cleanup } };
+  const searchCache = createSearchCache(redis, config.searchCacheTtlSeconds ?? 60);
+  // Writes made outside this service (seeds, migrations) must not be hidden by old entries.
+  await searchCache.changed();
+  const services: Services = { db, searchCache, media: { storage, uploads, transcoder, urls, cleanup } };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [

@@ -106,6 +106,7 @@ export const resolvers: Resolvers = {
           },
         });
         ctx.loaders.viewerManages.clear("viewer");
+        await ctx.searchCache.changed();
         return { artist, userErrors: [] };
       } catch (err) {
         if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
@@ -140,6 +141,7 @@ export const resolvers: Resolvers = {
         if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
         throw err;
       }
+      await ctx.searchCache.changed();
       return { artist: await reload(ctx, artist.id), userErrors: [] };
     },
 
@@ -163,6 +165,7 @@ export const resolvers: Resolvers = {
       const artist = await managedArtist(ctx, input.artistId);
       if (!artist) return { artist: null, userErrors: [notFound.artist()] };
       await ctx.db.artist.update({ where: { id: artist.id }, data: { isPublic: input.isPublic } });
+      await ctx.searchCache.changed();
       return { artist: await reload(ctx, artist.id), userErrors: [] };
     },
 
@@ -170,6 +173,7 @@ export const resolvers: Resolvers = {
       requireRole(ctx.viewer, "ADMIN");
       if (!isUuid(input.artistId) || !(await ctx.loaders.artist.load(input.artistId))) return { artist: null, userErrors: [notFound.artist()] };
       await ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } });
+      await ctx.searchCache.changed();
       return { artist: await reload(ctx, input.artistId), userErrors: [] };
     },
 

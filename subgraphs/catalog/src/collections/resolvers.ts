@@ -124,6 +124,7 @@ export const resolvers: Resolvers = {
           featuredArtists: { create: featured.map((artistId, position) => ({ artistId, position })) },
         },
       });
+      await ctx.searchCache.changed();
       return { collection, userErrors: [] };
     },
 
@@ -154,6 +155,7 @@ export const resolvers: Resolvers = {
           await tx.collectionArtist.createMany({ data: featured.map((artistId, position) => ({ collectionId: collection.id, artistId, position })) });
         }
       });
+      await ctx.searchCache.changed();
       return { collection: await reload(ctx, collection.id), userErrors: [] };
     },
 
@@ -161,6 +163,7 @@ export const resolvers: Resolvers = {
       const collection = await managedCollection(ctx, input.collectionId);
       if (!collection) return { collection: null, userErrors: [notFound.collection()] };
       await ctx.db.collection.update({ where: { id: collection.id }, data: { isPublic: input.isPublic } });
+      await ctx.searchCache.changed();
       return { collection: await reload(ctx, collection.id), userErrors: [] };
     },
 
@@ -168,6 +171,7 @@ export const resolvers: Resolvers = {
       requireRole(ctx.viewer, "ADMIN");
       if (!isUuid(input.collectionId) || !(await ctx.loaders.collection.load(input.collectionId))) return { collection: null, userErrors: [notFound.collection()] };
       await ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } });
+      await ctx.searchCache.changed();
       return { collection: await reload(ctx, input.collectionId), userErrors: [] };
     },
 

@@ -102,9 +102,14 @@ export const resolvers: Resolvers = {
       // search box can send every keystroke.
       if (!q || limit === 0) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null } };
 
-      const words = [...new Set(q.split(" "))].slice(0, MAX_WORDS);
-      const [{ tsq } = { tsq: null }] = await ctx.db.$queryRaw<{ tsq: string | null }[]>(textQuerySql(words));
-      const hits = tsq ? await ctx.db.$queryRaw<Hit[]>(searchSql(q, tsq, kinds, limit, offset)) : [];
+      const cacheKey = [q, [...kinds].sort(), limit, offset];
+      let hits = await ctx.searchCache.get<Hit[]>(cacheKey);
+      if (!hits) {
+        const words = [...new Set(q.split(" "))].slice(0, MAX_WORDS);
+        const [{ tsq } = { tsq: null }] = await ctx.db.$queryRaw<{ tsq: string | null }[]>(textQuerySql(words));
+        hits = tsq ? await ctx.db.$queryRaw<Hit[]>(searchSql(q, tsq, kinds, limit, offset)) : [];
+        await ctx.searchCache.set(cacheKey, hits);
+      }
 
       const page = hits.slice(0, limit);
       const rows = await Promise.all(
@@ -113,7 +118,8 @@ export const resolvers: Resolvers = {
       const typename = { SONG: "Song", ARTIST: "Artist", COLLECTION: "Collection" } as const;
       const edges = page.flatMap((hit, i) => {
         const row = rows[i];
-        if (!row) return [];
+        // Checked again whatever the source: what listeners may see right now.
+        if (!row || !("listed" in row ? row.listed : row.isPublic && row.isVisible)) return [];
         return [{ cursor: encodeCursor([offset + i + 1]), score: Math.round(hit.score * 1000) / 1000, node: { __typename: typename[hit.kind], ...row } as never }];
       });
       return {

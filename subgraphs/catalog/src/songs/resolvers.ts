@@ -95,6 +95,7 @@ export const resolvers: Resolvers = {
           });
         });
         ctx.loaders.collectionSongs.clear(collection.id);
+        await ctx.searchCache.changed();
         return { song, userErrors: [] };
       } catch (err) {
         if (isUniqueViolation(err, "trackNumber")) return { song: null, userErrors: [POSITION_TAKEN()] };
@@ -134,6 +135,7 @@ export const resolvers: Resolvers = {
           await tx.songGenre.createMany({ data: genres.ids.map((genreId) => ({ songId: song.id, genreId })) });
         }
       });
+      await ctx.searchCache.changed();
       return { song: await reload(ctx, song.id), userErrors: [] };
     },
 
@@ -141,6 +143,7 @@ export const resolvers: Resolvers = {
       const song = await managedSong(ctx, input.songId);
       if (!song) return { song: null, userErrors: [notFound.song()] };
       await ctx.db.song.update({ where: { id: song.id }, data: { isPublic: input.isPublic } });
+      await ctx.searchCache.changed();
       return { song: await reload(ctx, song.id), userErrors: [] };
     },
 
@@ -148,6 +151,7 @@ export const resolvers: Resolvers = {
       requireRole(ctx.viewer, "ADMIN");
       if (!isUuid(input.songId) || !(await ctx.loaders.song.load(input.songId))) return { song: null, userErrors: [notFound.song()] };
       await ctx.db.song.update({ where: { id: input.songId }, data: { isVisible: input.isVisible } });
+      await ctx.searchCache.changed();
       return { song: await reload(ctx, input.songId), userErrors: [] };
     },
   },
