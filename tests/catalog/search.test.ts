@@ -131,6 +131,21 @@ describe("search", () => {
     expect(ids(await gql(url, SEARCH, { q: tune }))).not.toContain(songId);
   });
 
+  it("finds an artist's songs and releases by the artist's new name after a rename", async () => {
+    // Unlike names (typo tolerance would otherwise match one for the other).
+    const before = `amber${Math.random().toString(36).slice(2, 8)}`;
+    const after = `violet${Math.random().toString(36).slice(2, 8)}`;
+    const made = await publishedAlbum(url, owner.accessToken, 0, { name: before }, { title: "Untitled Record" });
+    const songId = await createSong(url, owner.accessToken, made.collectionId, 1, { title: "Untitled Song" });
+    await publish(url, owner.accessToken, { songId });
+    expect(ids(await gql(url, SEARCH, { q: `untitled song ${before}`, types: ["SONG"] }))).toEqual([songId]);
+    const renamed = await gql(url, `mutation($input: UpdateArtistInput!) { updateArtist(input: $input) { userErrors { code } } }`, { input: { artistId: made.artist.id, name: after } }, { token: owner.accessToken });
+    expect(renamed.data.updateArtist.userErrors).toEqual([]);
+    expect(ids(await gql(url, SEARCH, { q: `untitled song ${after}`, types: ["SONG"] }))).toEqual([songId]);
+    expect(ids(await gql(url, SEARCH, { q: `untitled record ${after}`, types: ["COLLECTION"] }))).toEqual([made.collectionId]);
+    expect(ids(await gql(url, SEARCH, { q: `untitled song ${before}`, types: ["SONG"] }))).toEqual([]);
+  });
+
   it("answers an empty or punctuation-only query with no results", async () => {
     for (const q of ["", "   ", "%_*'\""]) {
       const res = await gql(url, SEARCH, { q });

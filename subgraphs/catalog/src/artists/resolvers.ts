@@ -2,6 +2,7 @@ import { forbidden, isUuid, requireRole, requireViewer, badUserInput } from "@me
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
+import type { Prisma } from "../db.ts";
 import { canManage, canSeeArtist, filterVisible, managedArtist, present, requireManager, visibleArtist } from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
@@ -34,6 +35,23 @@ const SLUG_TAKEN = () => fail("SLUG_TAKEN", "Another artist already uses this sl
 async function reload(ctx: Context, id: string) {
   ctx.loaders.artist.clear(id);
   return ctx.loaders.artist.load(id);
+}
+
+/**
+ * A release's and a song's search text carry their artist's name, so a rename rewrites them, in
+ * the rename's transaction (the trigger then refreshes their full-text vectors).
+ */
+async function renameInSearch(tx: Prisma.TransactionClient, artistId: string, name: string): Promise<void> {
+  const [collections, songs] = await Promise.all([
+    tx.collection.findMany({ where: { primaryArtistId: artistId }, select: { id: true, title: true } }),
+    tx.song.findMany({ where: { primaryArtistId: artistId }, select: { id: true, title: true } }),
+  ]);
+  if (collections.length) {
+    await tx.$executeRaw`UPDATE "catalog"."Collection" AS c SET "searchText" = v.text FROM unnest(${collections.map((c) => c.id)}::uuid[], ${collections.map((c) => searchable(c.title, name))}::text[]) AS v(id, text) WHERE c.id = v.id`;
+  }
+  if (songs.length) {
+    await tx.$executeRaw`UPDATE "catalog"."Song" AS s SET "searchText" = v.text FROM unnest(${songs.map((s) => s.id)}::uuid[], ${songs.map((s) => searchable(s.title, name))}::text[]) AS v(id, text) WHERE s.id = v.id`;
+  }
 }
 
 export const resolvers: Resolvers = {
@@ -136,6 +154,7 @@ export const resolvers: Resolvers = {
             await tx.artistGenre.deleteMany({ where: { artistId: artist.id } });
             await tx.artistGenre.createMany({ data: genres.ids.map((genreId) => ({ artistId: artist.id, genreId })) });
           }
+          if (name && name !== artist.name) await renameInSearch(tx, artist.id, name);
         });
       } catch (err) {
         if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
