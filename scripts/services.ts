@@ -61,7 +61,7 @@ export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: st
   });
   if (!existsSync(path.join(databaseDir, "PG_VERSION"))) {
     mkdirSync(databaseDir, { recursive: true });
-    log(`initialising embedded Postgres in ${path.relative(root, databaseDir) || databaseDir}`);
+    log(`initialising embedded Postgres in ${opts.persistent ? path.relative(root, databaseDir) : databaseDir}`);
     await server.initialise();
   }
   await server.start();
