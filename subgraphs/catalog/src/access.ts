@@ -72,6 +72,35 @@ export async function visibleSong(ctx: Context, id: string): Promise<SongRow | n
   return row && (await canSeeSong(ctx, row)) ? row : null;
 }
 
+/** The artists of these ids the viewer may see, in order (featured artists, managed artists). */
+export async function visibleArtistsOf(ctx: Context, ids: string[]): Promise<ArtistRow[]> {
+  return filterVisible(present(await ctx.loaders.artist.loadMany(ids)), (a) => canSeeArtist(ctx, a));
+}
+
+/**
+ * A release's tracks the viewer may see, in order: worked out once per request and release, as
+ * `tracks`, `trackCount` and `totalDurationMs` all need them.
+ */
+export function visibleTracks(ctx: Context, collectionId: string): Promise<SongRow[]> {
+  let tracks = ctx.loaders.visibleTracks.get(collectionId);
+  if (!tracks) {
+    tracks = ctx.loaders.collectionSongs.load(collectionId).then((songs) => filterVisible(songs, (song) => canSeeSong(ctx, song)));
+    ctx.loaders.visibleTracks.set(collectionId, tracks);
+  }
+  return tracks;
+}
+
+/**
+ * An admin-only change to one item (visibility, verification): false when no item has this id,
+ * so the caller answers with its not-found userError.
+ */
+export async function adminChange<T>(ctx: Context, id: string, load: (id: string) => Promise<T | null>, change: () => Promise<unknown>): Promise<boolean> {
+  requireRole(ctx.viewer, "ADMIN");
+  if (!isUuid(id) || !(await load(id))) return false;
+  await change();
+  return true;
+}
+
 /** Keeps the rows the viewer may see, in order. */
 export async function filterVisible<T>(rows: T[], canSee: (row: T) => Promise<boolean>): Promise<T[]> {
   const keep = await Promise.all(rows.map(canSee));

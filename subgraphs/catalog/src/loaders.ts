@@ -73,6 +73,9 @@ export function createLoaders(db: Db, viewer: Viewer | null) {
       (ids) => db.artistManager.findMany({ where: { userId: { in: ids.filter(isUuid) } }, orderBy: { createdAt: "asc" } }),
     ),
 
+    /** Memo of access.ts visibleTracks, per release (cleared with collectionSongs). */
+    visibleTracks: new Map<string, Promise<SongRow[]>>(),
+
     /** The artist ids the viewer manages: one statement per request, on first use. */
     viewerManages: new DataLoader<"viewer", Set<string>>(async (keys) => {
       const ids = viewer && viewer.role !== "USER" ? (await db.artistManager.findMany({ where: { userId: viewer.id }, select: { artistId: true } })).map((r) => r.artistId) : [];

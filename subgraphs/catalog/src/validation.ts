@@ -1,8 +1,7 @@
 // Input rules at the boundary (DESIGN.md §9), with zod; failures become typed userErrors.
 import { z } from "zod";
-import { isUuid } from "@melodi/kit";
+import { isUuid, parseInput as parseWith, type Parsed } from "@melodi/kit";
 import type { UserErrorCode } from "./generated/graphql.ts";
-import { fail, type CatalogUserError } from "./errors.ts";
 
 const text = (label: string, max: number, min = 1) =>
   z
@@ -44,10 +43,7 @@ function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
   return FIELD_CODES[field] ?? "INVALID";
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; userErrors: CatalogUserError[] };
-
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>> {
-  const result = schema.safeParse(input);
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, userErrors: result.error.issues.map((issue) => fail(codeOf(issue), issue.message, ["input", ...issue.path.map(String)])) };
+/** Parses `input` with `schema`; failures become userErrors with this subgraph's codes. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>, UserErrorCode> {
+  return parseWith(schema, input, codeOf);
 }

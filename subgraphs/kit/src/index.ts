@@ -11,3 +11,4 @@ export * from "./health.ts";
 export * from "./scalars.ts";
 export * from "./config.ts";
 export * from "./prisma.ts";
+export * from "./validation.ts";

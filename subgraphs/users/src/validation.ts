@@ -1,8 +1,8 @@
 // Input rules at the boundary (DESIGN.md §9), with zod. A failed rule becomes a `userError`
 // whose code says what to fix; nothing invalid reaches the database.
 import { z } from "zod";
+import { parseInput as parseWith, type Parsed } from "@melodi/kit";
 import type { UserErrorCode } from "./generated/graphql.ts";
-import { fail, type UsersUserError } from "./errors.ts";
 
 export const LIMITS = {
   emailMax: 254,
@@ -67,14 +67,7 @@ function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
   return FORMAT_CODES[field] ?? "INVALID";
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; userErrors: UsersUserError[] };
-
-/** Parses `input` with `schema`; failures become userErrors with `field` paths under `input`. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>> {
-  const result = schema.safeParse(input);
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    userErrors: result.error.issues.map((issue) => fail(codeOf(issue), issue.message, ["input", ...issue.path.map(String)])),
-  };
+/** Parses `input` with `schema`; failures become userErrors with this subgraph's codes. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Parsed<z.output<S>, UserErrorCode> {
+  return parseWith(schema, input, codeOf);
 }

@@ -1,9 +1,9 @@
-import { forbidden, isUuid, requireRole, requireViewer, badUserInput } from "@melodi/kit";
+import { badUserInput, forbidden, requireRole } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../db.ts";
-import { canManage, canSeeArtist, filterVisible, managedArtist, present, requireManager, visibleArtist } from "../access.ts";
+import { adminChange, canManage, canSeeArtist, managedArtist, requireManager, visibleArtist, visibleArtistsOf } from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
 import { searchable, slugify } from "../text.ts";
@@ -70,8 +70,7 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref) => ({ id: ref.id }),
     async artistProfiles(user, _args, ctx) {
       const links = await ctx.loaders.managedArtists.load(user.id);
-      const artists = present(await ctx.loaders.artist.loadMany(links.map((l) => l.artistId)));
-      return filterVisible(artists, (a) => canSeeArtist(ctx, a));
+      return visibleArtistsOf(ctx, links.map((l) => l.artistId));
     },
   },
 
@@ -189,17 +188,15 @@ export const resolvers: Resolvers = {
     },
 
     async setArtistVisible(_parent, { input }, ctx) {
-      requireRole(ctx.viewer, "ADMIN");
-      if (!isUuid(input.artistId) || !(await ctx.loaders.artist.load(input.artistId))) return { artist: null, userErrors: [notFound.artist()] };
-      await ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } });
+      const changed = await adminChange(ctx, input.artistId, (id) => ctx.loaders.artist.load(id), () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } }));
+      if (!changed) return { artist: null, userErrors: [notFound.artist()] };
       await ctx.searchCache.changed();
       return { artist: await reload(ctx, input.artistId), userErrors: [] };
     },
 
     async setArtistVerified(_parent, { input }, ctx) {
-      requireRole(ctx.viewer, "ADMIN");
-      if (!isUuid(input.artistId) || !(await ctx.loaders.artist.load(input.artistId))) return { artist: null, userErrors: [notFound.artist()] };
-      await ctx.db.artist.update({ where: { id: input.artistId }, data: { isVerified: input.isVerified } });
+      const changed = await adminChange(ctx, input.artistId, (id) => ctx.loaders.artist.load(id), () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVerified: input.isVerified } }));
+      if (!changed) return { artist: null, userErrors: [notFound.artist()] };
       return { artist: await reload(ctx, input.artistId), userErrors: [] };
     },
   },

@@ -1,9 +1,7 @@
-import { isUuid, requireRole } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
-import type { ArtistRow, SongRow } from "../models.ts";
-import { present, canSeeArtist, canSeeSong, filterVisible, managedArtist, managedCollection, visibleCollection } from "../access.ts";
+import { adminChange, canSeeArtist, managedArtist, managedCollection, visibleArtistsOf, visibleCollection, visibleTracks } from "../access.ts";
 import { fail, notFound, type CatalogUserError } from "../errors.ts";
 import { searchable } from "../text.ts";
 import { parseInput, rules } from "../validation.ts";
@@ -40,18 +38,10 @@ export async function checkArtists(ctx: Context, ids: string[], field: string[])
   return missing ? [fail("ARTIST_NOT_FOUND", `No artist with id ${missing}.`, field)] : [];
 }
 
-async function visibleArtists(ctx: Context, ids: string[]): Promise<ArtistRow[]> {
-  const rows = present(await ctx.loaders.artist.loadMany(ids));
-  return filterVisible(rows, (a) => canSeeArtist(ctx, a));
-}
-
-async function visibleTracks(ctx: Context, collectionId: string): Promise<SongRow[]> {
-  return filterVisible(await ctx.loaders.collectionSongs.load(collectionId), (song) => canSeeSong(ctx, song));
-}
-
 async function reload(ctx: Context, id: string) {
   ctx.loaders.collection.clear(id);
   ctx.loaders.collectionSongs.clear(id);
+  ctx.loaders.visibleTracks.delete(id);
   ctx.loaders.collectionFeatured.clear(id);
   return ctx.loaders.collection.load(id);
 }
@@ -88,7 +78,7 @@ export const resolvers: Resolvers = {
       return artist;
     },
     async featuredArtists(collection, _args, ctx) {
-      return visibleArtists(ctx, (await ctx.loaders.collectionFeatured.load(collection.id)).map((f) => f.artistId));
+      return visibleArtistsOf(ctx, (await ctx.loaders.collectionFeatured.load(collection.id)).map((f) => f.artistId));
     },
     async tracks(collection, _args, ctx) {
       return (await visibleTracks(ctx, collection.id)).map((song) => ({ song }));
@@ -168,9 +158,8 @@ export const resolvers: Resolvers = {
     },
 
     async setCollectionVisible(_parent, { input }, ctx) {
-      requireRole(ctx.viewer, "ADMIN");
-      if (!isUuid(input.collectionId) || !(await ctx.loaders.collection.load(input.collectionId))) return { collection: null, userErrors: [notFound.collection()] };
-      await ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } });
+      const changed = await adminChange(ctx, input.collectionId, (id) => ctx.loaders.collection.load(id), () => ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } }));
+      if (!changed) return { collection: null, userErrors: [notFound.collection()] };
       await ctx.searchCache.changed();
       return { collection: await reload(ctx, input.collectionId), userErrors: [] };
     },

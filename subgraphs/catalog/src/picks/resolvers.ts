@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isUuid, requireRole } from "@melodi/kit";
+import { isUuid } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import { canSeeCollection, canSeeSong, managedArtist } from "../access.ts";
 import { fail, notFound, type CatalogUserError } from "../errors.ts";

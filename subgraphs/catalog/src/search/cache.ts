@@ -8,27 +8,31 @@ import type { Redis } from "ioredis";
 
 const VERSION_KEY = "catalog:search:version";
 
+export interface CachedSearch<T> {
+  hit: T | null;
+  /** Caches a freshly computed value under the same key (and version) the lookup used. */
+  store(value: T): Promise<void>;
+}
+
 export interface SearchCache {
-  get<T>(parts: unknown[]): Promise<T | null>;
-  set(parts: unknown[], value: unknown): Promise<void>;
+  lookup<T>(parts: unknown[]): Promise<CachedSearch<T>>;
   /** Call after any write that changes what search finds. */
   changed(): Promise<void>;
 }
 
 export function createSearchCache(redis: Redis, ttlSeconds: number): SearchCache {
-  const keyOf = async (parts: unknown[]) => {
-    const version = (await redis.get(VERSION_KEY)) ?? "0";
-    return `catalog:search:${version}:${createHash("sha1").update(JSON.stringify(parts)).digest("base64url")}`;
-  };
   return {
-    async get<T>(parts: unknown[]) {
-      if (ttlSeconds <= 0) return null;
-      const hit = await redis.get(await keyOf(parts));
-      return hit ? (JSON.parse(hit) as T) : null;
-    },
-    async set(parts, value) {
-      if (ttlSeconds <= 0) return;
-      await redis.set(await keyOf(parts), JSON.stringify(value), "EX", ttlSeconds);
+    async lookup<T>(parts: unknown[]): Promise<CachedSearch<T>> {
+      if (ttlSeconds <= 0) return { hit: null, store: async () => {} };
+      const version = (await redis.get(VERSION_KEY)) ?? "0";
+      const key = `catalog:search:${version}:${createHash("sha1").update(JSON.stringify(parts)).digest("base64url")}`;
+      const hit = await redis.get(key);
+      return {
+        hit: hit ? (JSON.parse(hit) as T) : null,
+        store: async (value) => {
+          await redis.set(key, JSON.stringify(value), "EX", ttlSeconds);
+        },
+      };
     },
     async changed() {
       await redis.incr(VERSION_KEY);

@@ -102,13 +102,13 @@ export const resolvers: Resolvers = {
       // search box can send every keystroke.
       if (!q || limit === 0) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null } };
 
-      const cacheKey = [q, [...kinds].sort(), limit, offset];
-      let hits = await ctx.searchCache.get<Hit[]>(cacheKey);
+      const cached = await ctx.searchCache.lookup<Hit[]>([q, [...kinds].sort(), limit, offset]);
+      let hits = cached.hit;
       if (!hits) {
         const words = [...new Set(q.split(" "))].slice(0, MAX_WORDS);
         const [{ tsq } = { tsq: null }] = await ctx.db.$queryRaw<{ tsq: string | null }[]>(textQuerySql(words));
         hits = tsq ? await ctx.db.$queryRaw<Hit[]>(searchSql(q, tsq, kinds, limit, offset)) : [];
-        await ctx.searchCache.set(cacheKey, hits);
+        await cached.store(hits);
       }
 
       const page = hits.slice(0, limit);

@@ -1,8 +1,7 @@
-import { isUuid, requireRole } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
-import { present, canSeeArtist, filterVisible, managedCollection, managedSong, visibleSong } from "../access.ts";
+import { adminChange, managedCollection, managedSong, visibleArtistsOf, visibleSong } from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
 import { searchable } from "../text.ts";
@@ -55,9 +54,7 @@ export const resolvers: Resolvers = {
       return artist;
     },
     async featuredArtists(song, _args, ctx) {
-      const ids = (await ctx.loaders.songFeatured.load(song.id)).map((f) => f.artistId);
-      const rows = present(await ctx.loaders.artist.loadMany(ids));
-      return filterVisible(rows, (a) => canSeeArtist(ctx, a));
+      return visibleArtistsOf(ctx, (await ctx.loaders.songFeatured.load(song.id)).map((f) => f.artistId));
     },
     genres: async (song, _args, ctx) => (await ctx.loaders.songGenres.load(song.id)).map((row) => row.genre),
   },
@@ -148,9 +145,8 @@ export const resolvers: Resolvers = {
     },
 
     async setSongVisible(_parent, { input }, ctx) {
-      requireRole(ctx.viewer, "ADMIN");
-      if (!isUuid(input.songId) || !(await ctx.loaders.song.load(input.songId))) return { song: null, userErrors: [notFound.song()] };
-      await ctx.db.song.update({ where: { id: input.songId }, data: { isVisible: input.isVisible } });
+      const changed = await adminChange(ctx, input.songId, (id) => ctx.loaders.song.load(id), () => ctx.db.song.update({ where: { id: input.songId }, data: { isVisible: input.isVisible } }));
+      if (!changed) return { song: null, userErrors: [notFound.song()] };
       await ctx.searchCache.changed();
       return { song: await reload(ctx, input.songId), userErrors: [] };
     },
