@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
 import { codes, gql, type TestAccount } from "../support/graphql.ts";
 import { accountWithRole, createArtist, createCollection, createSong, publish, publishedAlbum } from "../support/catalog.ts";
+import { findHits } from "../../subgraphs/catalog/src/search/ranking.ts";
 
 let stack: Stack;
 let url: string;
@@ -97,6 +98,44 @@ describe("search", () => {
     }
     expect(seen).toHaveLength(121);
     expect(new Set(seen).size).toBe(121);
+  });
+
+  it("ranks the same whether the best matches come from walking the rank index or from sorting every match", async () => {
+    const tune = `vantor${Date.now().toString(36)}`;
+    const artist = await createArtist(url, owner.accessToken, { name: "Window Tester" });
+    const album = await createCollection(url, owner.accessToken, artist.id, { title: "Takes" });
+    await publish(url, owner.accessToken, { artistId: artist.id, collectionId: album });
+    const db = stack.catalog!.services.db;
+    // 40 texts with the word as typed and 40 with a longer word it is the prefix of, of
+    // assorted lengths, in no particular order.
+    const texts = Array.from({ length: 80 }, (_, i) => `${i % 2 ? tune : `${tune}x`} take ${(i * 37) % 80}${" la".repeat(i % 7)}`);
+    await db.song.createMany({
+      data: texts.map((text, i) => ({ title: text, durationMs: 60_000, trackNumber: i + 1, collectionId: album, primaryArtistId: artist.id, isPublic: true, searchText: text })),
+    });
+    const ranked = async (window: number, offset: number) => (await findHits(db, { q: tune, kinds: ["SONG"], limit: 20, offset, window })).map((hit) => hit.id);
+
+    // Sorting every match (window 0) is the reference.
+    const reference: string[] = [];
+    for (let offset = 0; offset < 80; offset += 20) reference.push(...(await ranked(0, offset)).slice(0, 20));
+    expect(new Set(reference).size).toBe(80);
+    const rows = await db.song.findMany({ where: { id: { in: reference } }, select: { id: true, searchText: true } });
+    const text = new Map(rows.map((row) => [row.id, row.searchText]));
+    const exact = reference.map((id) => text.get(id)!.startsWith(`${tune} `));
+    expect(exact).toEqual([...Array(40).fill(true), ...Array(40).fill(false)]);
+    for (const part of [reference.slice(0, 40), reference.slice(40)]) {
+      const lengths = part.map((id) => text.get(id)!.length);
+      expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+    }
+
+    // A window that holds the page answers from the walk alone (one statement after the
+    // dictionary look-up); a smaller one falls back to sorting (one more); both rank the same.
+    for (const window of [1, 7, 1000]) {
+      for (const offset of [0, 20, 40, 60]) {
+        const statements = stack.countCatalogSql();
+        expect(await ranked(window, offset), `window ${window}, offset ${offset}`).toEqual(reference.slice(offset, offset + 21));
+        if (offset === 0) expect(statements()).toBe(window === 1000 ? 2 : 3);
+      }
+    }
   });
 
   it("follows publishing: a release unpublished takes its songs out of search, republished brings them back", async () => {
