@@ -1,11 +1,20 @@
 // The reading side of `pnpm bench:streaming`, in a process of its own that loads nothing but
 // Node itself: the same reads measured inside the bench process (which has loaded the whole
 // stack) ran far slower, on both sides, from garbage collection over its larger heap.
-// Argument: JSON { url, file, start, length, reads, rounds }. Prints JSON { endpoint: [MB/s], file: [MB/s] }.
+// Argument: JSON { url, bareUrl, file, start, length, reads, rounds }.
+// Prints JSON { endpoint: [MB/s], bare: [MB/s], file: [MB/s] }, one figure per round.
 import { createReadStream } from "node:fs";
 import http from "node:http";
 
-const { url, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as { url: string; file: string; start: number; length: number; reads: number; rounds: number };
+const { url, bareUrl, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as {
+  url: string;
+  bareUrl: string;
+  file: string;
+  start: number;
+  length: number;
+  reads: number;
+  rounds: number;
+};
 
 function readHttp(agent: http.Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,13 +56,17 @@ async function measure(read: () => Promise<number>): Promise<number> {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const sides = { endpoint: () => readHttp(agent, url), file: () => readFile(file) };
-await measure(sides.endpoint);
-await measure(sides.file);
-const results = { endpoint: [] as number[], file: [] as number[] };
+const sides = { endpoint: () => readHttp(agent, url), bare: () => readHttp(agent, bareUrl), file: () => readFile(file) };
+type Side = keyof typeof sides;
+const names = Object.keys(sides) as Side[];
+for (const side of names) await measure(sides[side]);
+const results: Record<Side, number[]> = { endpoint: [], bare: [], file: [] };
+// Each round starts with a different side, so none always runs first (or last).
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? (["endpoint", "file"] as const) : (["file", "endpoint"] as const);
-  for (const side of order) results[side].push(await measure(sides[side]));
+  for (let i = 0; i < names.length; i++) {
+    const side = names[(round + i) % names.length]!;
+    results[side].push(await measure(sides[side]));
+  }
 }
 agent.destroy();
 console.log(JSON.stringify(results));

@@ -12,6 +12,10 @@ import { codes, gql, register, type TestAccount } from "../support/graphql.ts";
 import { accountWithRole, publishedAlbum } from "../support/catalog.ts";
 import { mediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { createUrlSigner } from "../../subgraphs/catalog/src/media/streaming.ts";
+import { writeFileRange } from "../../subgraphs/catalog/src/media/fileBody.ts";
+import { randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 
 const realFfmpeg = mediaConfig().ffmpegPath;
 let stack: Stack;
@@ -405,5 +409,74 @@ describe("upload clean-up (hourly BullMQ job)", () => {
     expect((await cleanup().runOnce()).expiredUnfinished).toBeGreaterThanOrEqual(1);
     expect(existsSync(record)).toBe(false);
     expect(existsSync(path.join(uploadsDir(), id))).toBe(false);
+  });
+});
+
+describe("playback of files larger than one read", () => {
+  // Renditions of a few MB, written straight into storage: bodies span many reused buffers.
+  const renditions: { url: string; bytes: Buffer }[] = [];
+  beforeAll(async () => {
+    const { storage, urls } = stack.catalog!.services.media;
+    for (const size of [3 * 1024 * 1024 + 123, 1024 * 1024 + 7]) {
+      const audioId = randomUUID();
+      const bytes = randomBytes(size);
+      const source = path.join(work, `${audioId}.mp3`);
+      writeFileSync(source, bytes);
+      await storage.put(`audio/${audioId}/320.mp3`, source);
+      renditions.push({ url: urls.audioUrl(audioId, 320), bytes });
+    }
+  });
+  /** Status, and whether the body is exactly `expected` (a deep toEqual of MBs takes seconds). */
+  const read = async (u: string, expected: Buffer, range?: string) => {
+    const res = await fetch(u, range ? { headers: { range } } : {});
+    const body = Buffer.from(await res.arrayBuffer());
+    return { status: res.status, length: body.length, same: body.equals(expected) };
+  };
+  const answer = (status: number, expected: Buffer) => ({ status, length: expected.length, same: true });
+
+  it("serves whole files and ranges across read boundaries byte for byte", async () => {
+    const [{ url: u, bytes }] = renditions as [(typeof renditions)[0]];
+    expect(await read(u, bytes)).toEqual(answer(200, bytes));
+    for (const [start, end] of [[0, 0], [262_143, 262_144], [100_000, 2_000_000], [bytes.length - 1, bytes.length - 1]] as const) {
+      const part = bytes.subarray(start, end + 1);
+      expect(await read(u, part, `bytes=${start}-${end}`), `${start}-${end}`).toEqual(answer(206, part));
+    }
+    const head = await fetch(u, { method: "HEAD" });
+    expect(head.headers.get("content-length")).toBe(String(bytes.length));
+    expect(Buffer.from(await head.arrayBuffer())).toHaveLength(0);
+  });
+
+  it("gives every one of many concurrent readers, some abandoning mid-body, its own bytes", async () => {
+    const abandon = (u: string) =>
+      new Promise<void>((resolve) => {
+        const req = http.get(u, (res) => res.once("data", () => (req.destroy(), resolve())));
+        req.on("error", () => resolve());
+      });
+    const reads = Array.from({ length: 12 }, async (_, i) => {
+      const { url: u, bytes } = renditions[i % 2]!;
+      if (i % 4 === 3) return abandon(u);
+      const start = 1 + ((i * 99_991) % Math.floor(bytes.length / 2));
+      const part = bytes.subarray(start);
+      expect(await read(u, part, `bytes=${start}-`)).toEqual(answer(206, part));
+    });
+    await Promise.all(reads);
+    // And afterwards, with buffers returned by abandoned responses back in the pool.
+    for (const { url: u, bytes } of renditions) expect(await read(u, bytes)).toEqual(answer(200, bytes));
+  });
+
+  it("cuts the connection, rather than sending a short body, when the file is shorter than promised", async () => {
+    const file = path.join(work, "short.bin");
+    writeFileSync(file, randomBytes(1000));
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-length": 5000 });
+      void writeFileRange(res, file, 0, 5000);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await expect(read(`http://127.0.0.1:${port}/`, Buffer.alloc(0))).rejects.toThrow();
+    } finally {
+      server.close();
+    }
   });
 });

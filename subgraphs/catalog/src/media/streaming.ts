@@ -1,7 +1,8 @@
 // Playback and images under /media/. Audio URLs are signed and expire: the path and the expiry
 // are signed with HMAC-SHA256 under MEDIA_URL_SECRET, so only a URL the API handed out (to a
 // viewer who may see the song, media/resolvers.ts) plays, and only until it expires; anything
-// else is 403. Files are served with `send`: HTTP Range (206, Content-Range), If-Range, ETag.
+// else is 403. Files are served with `send` (HTTP Range: 206, Content-Range, If-Range, ETag) and
+// a body written from reused buffers (fileBody.ts).
 // Images are public and immutable (a new upload is a new URL).
 //
 //   /media/audio/<audioId>/<64|128|320>.mp3?expires=<unix seconds>&signature=<base64url>
@@ -12,6 +13,7 @@ import path from "node:path";
 import send from "send";
 import { sendJson } from "@melodi/kit";
 import type { MediaStorage } from "./storage.ts";
+import { writeFileRange } from "./fileBody.ts";
 import type { Kbps } from "./transcode.ts";
 
 export const MEDIA_PATH = "/media";
@@ -49,23 +51,33 @@ export function createUrlSigner(opts: SignerOptions): UrlSigner {
   };
 }
 
-const READ_CHUNK_BYTES = 512 * 1024;
 const AUDIO_PATH = /^\/media\/audio\/([0-9a-f-]{36})\/(64|128|320)\.mp3$/;
 const IMAGE_PATH = /^\/media\/images\/([0-9a-f-]{36}\.(?:jpg|png|webp))$/;
+
+/** What `send` hands its `stream` step: the byte range it has answered for. */
+interface SendStreamInternals {
+  stream(path: string, options: { start: number; end: number }): void;
+  onStatError(err: Error): void;
+  emit(event: string): boolean;
+}
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string, cacheControl: string): Promise<void> {
   return new Promise((resolve) => {
     const stream = send(req, path.basename(file), { root: path.dirname(file), cacheControl: false, dotfiles: "deny", index: false });
     stream.on("headers", (response: http.ServerResponse) => response.setHeader("cache-control", cacheControl));
-    // send reads in fs.createReadStream's 64 KiB chunks (it takes no option for it): larger reads
-    // cost fewer thread-pool round trips per MB (bench/streaming.ts, about 2× throughput).
-    stream.on("stream", (file: { readableHighWaterMark: number; _readableState?: { highWaterMark: number } }) => {
-      if (file._readableState) file._readableState.highWaterMark = READ_CHUNK_BYTES;
-    });
+    // send decides status, headers, Range and conditional requests; the body is ours, written
+    // from reused buffers (fileBody.ts) instead of send's fs.ReadStream.
+    const internals = stream as unknown as SendStreamInternals;
+    internals.stream = (filePath, range) => {
+      writeFileRange(res, filePath, range.start, Number(res.getHeader("content-length"))).then(
+        () => internals.emit("end"),
+        (err: Error) => internals.onStatError(err),
+      );
+    };
     stream.on("error", (err: { status?: number; statusCode?: number }) => {
       const status = err.status ?? err.statusCode ?? 500;
       if (!res.headersSent) sendJson(res, status, { error: status === 404 ? "not found" : "cannot serve this file" });
-      else res.end();
+      else res.destroy();
       resolve();
     });
     stream.on("end", () => resolve());
