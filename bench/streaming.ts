@@ -6,7 +6,8 @@
 // A third side explains the gap: a bare Node HTTP server (bench/bareRangeServer.ts) answering
 // the same range from memory in one write. The endpoint against it is what the endpoint's own
 // work costs (signature, stat, disk reads, `send`); it against the file read is what HTTP over
-// loopback into a Node client costs, whatever the server does.
+// loopback into a Node client costs, whatever the server does. When curl is installed, the
+// three reads are repeated by curl, a native client like a player's HTTP stack.
 //
 // The catalog subgraph runs in its own process (NODE_ENV=production, no transcoding worker,
 // a temporary MEDIA_DIR), reached over loopback with a keep-alive agent. The file (12 MB of
@@ -32,6 +33,24 @@ const START = 1024 * 1024;
 const LENGTH = 10 * 1024 * 1024;
 const TARGET = 0.8;
 const log = (msg: string) => console.log(`» ${msg}`);
+
+function hasCurl(): boolean {
+  try {
+    execFileSync("curl", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Mean MB/s of `reads` ranged transfers of `url` by one curl process (one connection). */
+function curlSpeed(url: string, range: string, reads: number): number {
+  const args = ["-s", "-f", "-r", range, "-w", "%{speed_download}\n"];
+  for (let i = 0; i < reads; i++) args.push("-o", "/dev/null", url);
+  const speeds = execFileSync("curl", args, { encoding: "utf8" }).trim().split("\n").map(Number);
+  if (speeds.length !== reads || speeds.some((x) => !(x > 0))) throw new Error(`curl ${url}: unexpected output`);
+  return speeds.reduce((a, b) => a + b, 0) / speeds.length / 1e6;
+}
 
 let exitCode = 0;
 const stops: (() => Promise<void>)[] = [];
@@ -103,6 +122,27 @@ try {
   console.log(`  endpoint / bare server: ${pct(endpoint / bareServer)} (what the endpoint's own work costs)`);
   console.log(`  bare server / file read: ${pct(bareServer / plain)} (what HTTP over loopback costs, whatever the server does)`);
   console.log(`  endpoint / file read: ${pct(ratio)} (target ≥ ${TARGET * 100} %) ${ratio >= TARGET ? "✓" : "✗ below target"}`);
+
+  // The same three reads by a native client, as a player's HTTP stack would make them.
+  if (hasCurl()) {
+    const range = `${START}-${START + LENGTH - 1}`;
+    const curlSides = { endpoint: url, bare: `http://127.0.0.1:${barePort}/`, file: `file://${file}` };
+    const names = Object.keys(curlSides) as (keyof typeof curlSides)[];
+    const curlResults: Record<keyof typeof curlSides, number[]> = { endpoint: [], bare: [], file: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < names.length; i++) {
+        const side = names[(round + i) % names.length]!;
+        curlResults[side].push(curlSpeed(curlSides[side], range, READS));
+      }
+    }
+    const [cEndpoint, cBare, cFile] = names.map((side) => median(curlResults[side])) as [number, number, number];
+    console.log("");
+    console.log(`the same reads by curl (one process per side and round, ${READS} transfers each, median round)`);
+    console.log(`  media endpoint: ${cEndpoint.toFixed(0)} MB/s, bare Node server: ${cBare.toFixed(0)} MB/s, file (file://): ${cFile.toFixed(0)} MB/s`);
+    console.log(`  endpoint / bare server: ${pct(cEndpoint / cBare)}, bare server / file read: ${pct(cBare / cFile)}, endpoint / file read: ${pct(cEndpoint / cFile)}`);
+  } else {
+    log("curl not found: the native-client figures are skipped");
+  }
 } catch (err) {
   console.error(err);
   exitCode = 1;
