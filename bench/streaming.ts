@@ -1,20 +1,25 @@
-// `pnpm bench:streaming`: a ranged 10 MB read of an audio rendition through the catalog's media
-// endpoint (signed URL, HTTP Range, `send`) against reading the same bytes straight from disk
-// with fs.createReadStream, side by side in one run. Prints MB/s for each and the ratio.
-// Target (issue 3): endpoint ≥ 80 % of the plain file read.
+// `pnpm bench:streaming`: a ranged 10 MB read of an audio rendition through the media endpoint
+// against reading the same bytes straight from disk, side by side in one run. Prints MB/s for
+// each and the ratios. Target (issue 3): endpoint ≥ 80 % of the plain file read.
 //
-// A third side explains the gap: a bare Node HTTP server (bench/bareRangeServer.ts) answering
-// the same range from memory in one write. The endpoint against it is what the endpoint's own
-// work costs (signature, stat, disk reads, `send`); it against the file read is what HTTP over
-// loopback into a Node client costs, whatever the server does. When curl is installed, the
-// three reads are repeated by curl, a native client like a player's HTTP stack.
+// The sides:
+//  - catalog: the catalog's own /media/ route (signed URL, HTTP Range via `send`, a body from
+//    reused buffers), what local runs use;
+//  - edge: the deployed path (deploy/edge/, docker-compose's `edge`): nginx sends the file with
+//    sendfile after the catalog's /media-auth approves the link; measured when nginx is
+//    installed (Debian: nginx-light);
+//  - bare: a bare Node HTTP server (bench/bareRangeServer.ts) answering the same range from
+//    memory in one write: the most any Node server can do, so catalog against it is what the
+//    route's own work costs, and it against the file read what HTTP over loopback costs;
+//  - file: fs.createReadStream of the same bytes.
+// Every side is read by a Node client (a reader process of its own, keep-alive), then, when curl
+// is installed, by curl, a native client like a player's HTTP stack (and file:// for the file).
 //
 // The catalog subgraph runs in its own process (NODE_ENV=production, no transcoding worker,
-// a temporary MEDIA_DIR), reached over loopback with a keep-alive agent. The file (12 MB of
-// random bytes, warm in the page cache) is read from byte 1 MiB for 10 MiB, BENCH_READS times
-// per side per round, over BENCH_ROUNDS rounds rotating which side goes first; figures are the
-// median round (the machine's other work makes single rounds swing). BENCH_CPU_PROF=<folder>
-// writes a CPU profile of the catalog process there (open it in Chrome DevTools).
+// a temporary MEDIA_DIR). The file (12 MB of random bytes, warm in the page cache) is read from
+// byte 1 MiB for 10 MiB, BENCH_READS times per side per round, over BENCH_ROUNDS rounds rotating
+// which side goes first; figures are the median round (the machine's other work makes single
+// rounds swing). BENCH_CPU_PROF=<folder> writes a CPU profile of the catalog process there.
 import { randomBytes, randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -24,6 +29,7 @@ import { ensurePostgres, ensureRedis } from "../scripts/services.ts";
 import { loadKeys } from "../scripts/stack.ts";
 import { root } from "../scripts/subgraphs.ts";
 import { createUrlSigner } from "../subgraphs/catalog/src/media/streaming.ts";
+import { findNginx, startEdge } from "../scripts/edge.ts";
 import { freePort, killAll, startService } from "./procs.ts";
 
 const knob = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
@@ -50,6 +56,29 @@ function curlSpeed(url: string, range: string, reads: number): number {
   const speeds = execFileSync("curl", args, { encoding: "utf8" }).trim().split("\n").map(Number);
   if (speeds.length !== reads || speeds.some((x) => !(x > 0))) throw new Error(`curl ${url}: unexpected output`);
   return speeds.reduce((a, b) => a + b, 0) / speeds.length / 1e6;
+}
+
+const LABELS: Record<string, string> = {
+  catalog: "catalog /media/ route",
+  edge: "edge (nginx + /media-auth)",
+  bare: "bare Node HTTP server",
+  file: "plain file read",
+};
+
+/** Prints the median round of each side and the ratios that matter. */
+function report(client: string, results: Record<string, number[]>) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const mbs = Object.fromEntries(Object.entries(results).map(([side, xs]) => [side, median(xs)]));
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  console.log("");
+  console.log(`ranged 10 MiB read by ${client}: ${ROUNDS} rounds × ${READS} reads per side, median round`);
+  for (const [side, value] of Object.entries(mbs)) console.log(`  ${(LABELS[side] ?? side).padEnd(30)} ${value!.toFixed(0).padStart(6)} MB/s`);
+  console.log(`  catalog route / bare server: ${pct(mbs.catalog! / mbs.bare!)} (what the route's own work costs)`);
+  console.log(`  bare server / file read:     ${pct(mbs.bare! / mbs.file!)} (what HTTP over loopback costs a Node server)`);
+  for (const side of ["edge", "catalog"].filter((s) => mbs[s] !== undefined)) {
+    const ratio = mbs[side]! / mbs.file!;
+    console.log(`  ${side} / file read: ${pct(ratio)} (target ≥ ${TARGET * 100} %) ${ratio >= TARGET ? "✓ met" : "✗ below target"}`);
+  }
 }
 
 let exitCode = 0;
@@ -102,44 +131,34 @@ try {
   });
   stops.push(() => bare.stop());
 
-  const url = createUrlSigner({ secret, ttlSeconds: 3600, publicUrl: () => `http://127.0.0.1:${port}` }).audioUrl(audioId, 320);
+  const signed = (base: string) => createUrlSigner({ secret, ttlSeconds: 3600, publicUrl: () => base }).audioUrl(audioId, 320);
+  const urls: Record<string, string> = { catalog: signed(`http://127.0.0.1:${port}`) };
+  const nginx = findNginx();
+  if (nginx) {
+    const edge = await startEdge(nginx, { port: await freePort(), catalogUrl: `http://127.0.0.1:${port}`, mediaDir });
+    stops.push(() => edge.stop());
+    urls.edge = signed(edge.url);
+  } else {
+    log("nginx not found: the edge (the deployed media path) is not measured");
+  }
+  urls.bare = `http://127.0.0.1:${barePort}/`;
+
   log(`warm-up, then ${ROUNDS} rounds × ${READS} reads of ${LENGTH / 1024 / 1024} MiB per side, in a reader process of its own`);
-  const output = execFileSync(process.execPath, [path.join(root, "bench/streamingReader.ts"), JSON.stringify({ url, bareUrl: `http://127.0.0.1:${barePort}/`, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS })], { encoding: "utf8" });
-  const results = JSON.parse(output) as { endpoint: number[]; bare: number[]; file: number[] };
-  results.endpoint.forEach((e, i) => log(`round ${i + 1}: endpoint ${e.toFixed(0)} MB/s, bare server ${results.bare[i]!.toFixed(0)} MB/s, file ${results.file[i]!.toFixed(0)} MB/s`));
+  const output = execFileSync(process.execPath, [path.join(root, "bench/streamingReader.ts"), JSON.stringify({ urls, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS })], { encoding: "utf8" });
+  report("Node client (http.get; the file by fs.createReadStream)", JSON.parse(output) as Record<string, number[]>);
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const endpoint = median(results.endpoint);
-  const bareServer = median(results.bare);
-  const plain = median(results.file);
-  const ratio = endpoint / plain;
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  console.log("");
-  console.log(`ranged 10 MiB read, ${ROUNDS} rounds × ${READS} reads per side (median round)`);
-  console.log(`  media endpoint (signed URL, HTTP Range via send): ${endpoint.toFixed(0)} MB/s`);
-  console.log(`  bare Node HTTP server, same range from memory:   ${bareServer.toFixed(0)} MB/s`);
-  console.log(`  plain file read (fs.createReadStream):            ${plain.toFixed(0)} MB/s`);
-  console.log(`  endpoint / bare server: ${pct(endpoint / bareServer)} (what the endpoint's own work costs)`);
-  console.log(`  bare server / file read: ${pct(bareServer / plain)} (what HTTP over loopback costs, whatever the server does)`);
-  console.log(`  endpoint / file read: ${pct(ratio)} (target ≥ ${TARGET * 100} %) ${ratio >= TARGET ? "✓" : "✗ below target"}`);
-
-  // The same three reads by a native client, as a player's HTTP stack would make them.
   if (hasCurl()) {
     const range = `${START}-${START + LENGTH - 1}`;
-    const curlSides = { endpoint: url, bare: `http://127.0.0.1:${barePort}/`, file: `file://${file}` };
-    const names = Object.keys(curlSides) as (keyof typeof curlSides)[];
-    const curlResults: Record<keyof typeof curlSides, number[]> = { endpoint: [], bare: [], file: [] };
+    const sides: Record<string, string> = { ...urls, file: `file://${file}` };
+    const names = Object.keys(sides);
+    const results: Record<string, number[]> = Object.fromEntries(names.map((side) => [side, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < names.length; i++) {
         const side = names[(round + i) % names.length]!;
-        curlResults[side].push(curlSpeed(curlSides[side], range, READS));
+        results[side]!.push(curlSpeed(sides[side]!, range, READS));
       }
     }
-    const [cEndpoint, cBare, cFile] = names.map((side) => median(curlResults[side])) as [number, number, number];
-    console.log("");
-    console.log(`the same reads by curl (one process per side and round, ${READS} transfers each, median round)`);
-    console.log(`  media endpoint: ${cEndpoint.toFixed(0)} MB/s, bare Node server: ${cBare.toFixed(0)} MB/s, file (file://): ${cFile.toFixed(0)} MB/s`);
-    console.log(`  endpoint / bare server: ${pct(cEndpoint / cBare)}, bare server / file read: ${pct(cBare / cFile)}, endpoint / file read: ${pct(cEndpoint / cFile)}`);
+    report("curl (one process per side and round, one connection; the file by file://)", results);
   } else {
     log("curl not found: the native-client figures are skipped");
   }

@@ -1,14 +1,13 @@
 // The reading side of `pnpm bench:streaming`, in a process of its own that loads nothing but
 // Node itself: the same reads measured inside the bench process (which has loaded the whole
 // stack) ran far slower, on both sides, from garbage collection over its larger heap.
-// Argument: JSON { url, bareUrl, file, start, length, reads, rounds }.
-// Prints JSON { endpoint: [MB/s], bare: [MB/s], file: [MB/s] }, one figure per round.
+// Argument: JSON { urls: { <side>: url }, file, start, length, reads, rounds }.
+// Prints JSON { <side>: [MB/s], file: [MB/s] }, one figure per round.
 import { createReadStream } from "node:fs";
 import http from "node:http";
 
-const { url, bareUrl, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as {
-  url: string;
-  bareUrl: string;
+const { urls, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as {
+  urls: Record<string, string>;
   file: string;
   start: number;
   length: number;
@@ -56,16 +55,16 @@ async function measure(read: () => Promise<number>): Promise<number> {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const sides = { endpoint: () => readHttp(agent, url), bare: () => readHttp(agent, bareUrl), file: () => readFile(file) };
-type Side = keyof typeof sides;
-const names = Object.keys(sides) as Side[];
-for (const side of names) await measure(sides[side]);
-const results: Record<Side, number[]> = { endpoint: [], bare: [], file: [] };
+const sides: Record<string, () => Promise<number>> = { file: () => readFile(file) };
+for (const [side, url] of Object.entries(urls)) sides[side] = () => readHttp(agent, url);
+const names = Object.keys(sides);
+for (const side of names) await measure(sides[side]!);
+const results: Record<string, number[]> = Object.fromEntries(names.map((side) => [side, []]));
 // Each round starts with a different side, so none always runs first (or last).
 for (let round = 0; round < ROUNDS; round++) {
   for (let i = 0; i < names.length; i++) {
     const side = names[(round + i) % names.length]!;
-    results[side].push(await measure(sides[side]));
+    results[side]!.push(await measure(sides[side]!));
   }
 }
 agent.destroy();

@@ -480,3 +480,21 @@ describe("playback of files larger than one read", () => {
     }
   });
 });
+
+describe("/media-auth (what the media edge asks before serving audio)", () => {
+  const ask = (original?: string) => fetch(`${base}/media-auth`, { headers: original === undefined ? {} : { "x-original-uri": original } });
+
+  it("approves a valid, live audio link with its Cache-Control, and refuses everything else", async () => {
+    const { urls } = stack.catalog!.services.media;
+    const link = new URL(urls.audioUrl(randomUUID(), 64));
+    const ok = await ask(link.pathname + link.search);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("cache-control")).toMatch(/^private, max-age=\d+$/);
+
+    const tampered = link.pathname + link.search.replace(/signature=./, (s) => (s.endsWith("A") ? s.slice(0, -1) + "B" : s.slice(0, -1) + "A"));
+    const expired = new URL(urls.audioUrl(randomUUID(), 64, Date.now() - 3 * 3600_000));
+    for (const bad of [undefined, "", link.pathname, tampered, expired.pathname + expired.search, "/media/images/x.png", `http://evil${link.pathname}${link.search}`]) {
+      expect((await ask(bad)).status, String(bad)).toBe(403);
+    }
+  });
+});

@@ -30,7 +30,7 @@ const compose = parse(composeSource) as ComposeFile;
 const services = compose.services ?? {};
 
 /** The services the stack needs; `migrate` and `seed` are one-shot jobs. */
-const SERVICES = ["postgres", "redis", "migrate", "seed", "users", "catalog", "router"] as const;
+const SERVICES = ["postgres", "redis", "migrate", "seed", "users", "catalog", "router", "edge"] as const;
 const ONE_SHOT = new Set(["migrate", "seed"]);
 
 /**
@@ -251,11 +251,37 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  it("publishes the router on 4000, and only the router", () => {
-    const ports = (services.router?.ports ?? []).map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`));
-    expect(ports).toContain("4000:4000");
-    for (const port of ports) expect(Number(port.split(":").at(-1)), "container side is the router's PORT").toBe(portOf("router"));
-    for (const name of SERVICES.filter((s) => s !== "router")) expect(services[name]?.ports, `${name} publishes a port`).toBeUndefined();
+  it("publishes the router on 4000 and the media edge on 8080, and nothing else", () => {
+    const ports = (name: string) => (services[name]?.ports ?? []).map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`));
+    expect(ports("router")).toEqual(["4000:4000"]);
+    expect(Number(ports("router")[0]!.split(":").at(-1)), "container side is the router's PORT").toBe(portOf("router"));
+    expect(ports("edge")).toEqual([`8080:${environmentOf("edge").EDGE_PORT}`]);
+    for (const name of SERVICES.filter((s) => s !== "router" && s !== "edge")) expect(services[name]?.ports, `${name} publishes a port`).toBeUndefined();
+  });
+
+  it("wires the media edge to the catalog: its template, the catalog's URL and PORT, the same media volume", () => {
+    const edge = services.edge!;
+    expect(edge.image).toMatch(/^nginx:1\.\d+/);
+    const volumes = ((edge as { volumes?: string[] }).volumes ?? []).map((v) => v.split(":"));
+    const template = volumes.find(([, target]) => target === "/etc/nginx/templates/default.conf.template");
+    expect(template, "the template is mounted where the nginx image fills it in").toBeDefined();
+    const templateSource = read(template![0]!);
+    const env = environmentOf("edge");
+    // Every variable the template uses is given, and nothing else.
+    const used = new Set([...templateSource.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!));
+    expect(new Set(Object.keys(env))).toEqual(used);
+    const catalogUrl = new URL(env.CATALOG_URL!);
+    expect(catalogUrl.hostname).toBe("catalog");
+    expect(Number(catalogUrl.port)).toBe(portOf("catalog"));
+    expect(dependenciesOf("edge")).toEqual({ catalog: "service_healthy" });
+    // The files the edge serves are the ones the catalog writes.
+    const catalogVolumes = ((services.catalog as { volumes?: string[] }).volumes ?? []).map((v) => v.split(":"));
+    const catalogMedia = catalogVolumes.find(([, target]) => target === environmentOf("catalog").MEDIA_DIR);
+    expect(catalogMedia, "the catalog's MEDIA_DIR is a volume").toBeDefined();
+    expect(volumes).toContainEqual([catalogMedia![0], env.MEDIA_DIR, "ro"]);
+    // Streaming URLs point at the edge as published.
+    expect(new URL(interpolate(environmentOf("catalog").MEDIA_PUBLIC_URL!)).port).toBe("8080");
+    expect(healthcheckCommand("edge")).toContain(`http://127.0.0.1:${env.EDGE_PORT}/health`);
   });
 
   it("runs every Melodi service from the one image, with a command that exists", () => {

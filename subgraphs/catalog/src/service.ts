@@ -18,7 +18,7 @@ import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
 import { createTranscoder } from "./media/transcode.ts";
 import { createUploadCleanup } from "./media/cleanup.ts";
 import { createSearchCache } from "./search/cache.ts";
-import { createMediaRoute, createUrlSigner, MEDIA_PATH } from "./media/streaming.ts";
+import { createMediaAuthRoute, createMediaRoute, createUrlSigner, MEDIA_AUTH_PATH, MEDIA_PATH } from "./media/streaming.ts";
 
 export interface CatalogConfig {
   port: number;
@@ -94,6 +94,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
       log,
       development: config.development,
       authenticator,
+      routes: { [MEDIA_AUTH_PATH]: createMediaAuthRoute({ signer: urls }) },
       prefixRoutes: {
         [`${UPLOADS_PATH}/`]: uploads.handle,
         [`${MEDIA_PATH}/`]: createMediaRoute({ storage, signer: urls }),

@@ -86,20 +86,42 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string
   });
 }
 
+/** The audio file a signed /media/ URL names and how long it may be cached, or null if it is not a valid, live link. */
+function signedAudio(url: URL, signer: UrlSigner): { key: string; cacheControl: string } | null {
+  const audio = AUDIO_PATH.exec(url.pathname);
+  if (!audio || !signer.verify(url.pathname, url.searchParams.get("expires"), url.searchParams.get("signature"))) return null;
+  const remaining = Math.max(0, Number(url.searchParams.get("expires")) - Math.floor(Date.now() / 1000));
+  return { key: `audio/${audio[1]}/${audio[2]}.mp3`, cacheControl: `private, max-age=${remaining}` };
+}
+
 export function createMediaRoute(opts: { storage: MediaStorage; signer: UrlSigner }) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "method not allowed" }, { allow: "GET, HEAD" });
     const url = new URL(req.url ?? "/", "http://localhost");
-    const audio = AUDIO_PATH.exec(url.pathname);
-    if (audio) {
-      if (!opts.signer.verify(url.pathname, url.searchParams.get("expires"), url.searchParams.get("signature"))) {
-        return sendJson(res, 403, { error: "This link is invalid or has expired." });
-      }
-      const remaining = Math.max(0, Number(url.searchParams.get("expires")) - Math.floor(Date.now() / 1000));
-      return serve(req, res, opts.storage.path(`audio/${audio[1]}/${audio[2]}.mp3`), `private, max-age=${remaining}`);
+    if (AUDIO_PATH.test(url.pathname)) {
+      const audio = signedAudio(url, opts.signer);
+      if (!audio) return sendJson(res, 403, { error: "This link is invalid or has expired." });
+      return serve(req, res, opts.storage.path(audio.key), audio.cacheControl);
     }
     const image = IMAGE_PATH.exec(url.pathname);
     if (image) return serve(req, res, opts.storage.path(`images/${image[1]}`), "public, max-age=31536000, immutable");
     return sendJson(res, 404, { error: "not found" });
+  };
+}
+
+export const MEDIA_AUTH_PATH = "/media-auth";
+
+/**
+ * For a proxy that serves /media/ files itself (deploy/edge/): nginx's auth_request asks here
+ * whether the URL it got (X-Original-URI) is a valid, live audio link before sending the file.
+ * 204 with the Cache-Control to answer with, or 403. Images need no check.
+ */
+export function createMediaAuthRoute(opts: { signer: UrlSigner }) {
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const original = req.headers["x-original-uri"];
+    const audio = typeof original === "string" && original.startsWith("/") ? signedAudio(new URL(original, "http://localhost"), opts.signer) : null;
+    if (!audio) return sendJson(res, 403, { error: "This link is invalid or has expired." });
+    res.writeHead(204, { "cache-control": audio.cacheControl });
+    res.end();
   };
 }

@@ -2,20 +2,22 @@
 //  1. each word of the query is looked up in the dictionary of catalog words (SearchWord, kept
 //     by a trigger) by trigram similarity, so "corazn" finds "corazon", and by prefix, so a
 //     half-typed word finds its ends: a small table, whatever the catalog's size;
-//  2. texts are matched with the GIN full-text index of each kind (every query word must match
-//     one of its alternatives) and ranked: texts with every word exactly as typed first, then
+//  2. texts are matched on their full-text vectors (every query word that has alternatives must
+//     match one of them) and ranked: texts with every word exactly as typed first, then
 //     the rest; within each, shorter texts first (closer to the query), then id. The order is a
 //     total one and each step asks for the best `offset + first + 1`, so pages neither skip nor
 //     repeat. The score shown is trigram similarity, computed for those few rows only.
 //
 // Why the ranking walks an index: a common word ("love", "night") matches thousands of texts,
-// and sorting all of them to keep twenty cost 15–35 ms a query on a 100k-song catalog. Walking
-// the (listed, searchLength, id) index in rank order and testing each text finds the best ones
-// among the first few hundred rows instead. A rare word would make that walk cover the whole
-// table (Postgres' estimate for a word it has no statistics on is far too high, so left to
-// itself it walks), so the walk is bounded to the first `window` listed texts: if they hold
-// enough matches, those are the best ones; if not, the word is rare enough that sorting all
-// its matches is cheap, and that is done instead, for the kinds that need it.
+// and sorting all of them to keep twenty cost 15–35 ms a query on a 100k-song catalog. The
+// (listed, searchLength, id, searchVector) index lists texts in rank order and holds each one's
+// vector, so walking it and testing each vector finds the best matches among the first few
+// thousand entries without reading the table (about 0.4 µs an entry). A rare word would make
+// that walk cover the whole table (Postgres' estimate for a word it has no statistics on is far
+// too high, so left to itself it walks), so the walk is bounded to the first `window` listed
+// texts: if they hold enough matches, those are the best ones; if not, the word is usually rare
+// enough that sorting all its matches (found through the GIN index) is cheap, and that is done
+// instead, for the kinds that need it. Both give the same order (tests/catalog/search.test.ts).
 //
 // Text is compared accent-free (text.ts). Only what listeners may see is ever a candidate,
 // whoever asks.
@@ -72,8 +74,8 @@ export async function findHits(db: Db, input: FindHitsInput): Promise<Hit[]> {
 /**
  * Step 1: the full-text query for the words, each OR-ed with its dictionary alternatives and
  * the words AND-ed (a word with no alternative is left out; null when none has any), how many
- * words it holds, and whether each of those is itself in the dictionary. Words are letters and digits only (searchable()), so they are safe inside
- * to_tsquery's syntax.
+ * words it holds, and whether each of those is itself in the dictionary. Words are letters and
+ * digits only (searchable()), so they are safe inside to_tsquery's syntax.
  */
 function textQuerySql(words: string[]): Prisma.Sql {
   return Prisma.sql`

@@ -1,0 +1,124 @@
+// The media edge (deploy/edge/media.conf.template): a real nginx serving /media/ files from the
+// catalog's MEDIA_DIR after the catalog's /media-auth approves the link, and passing tus uploads
+// through. Needs nginx (`.ci/run` installs Debian's nginx-light); without it the file is skipped
+// and says so.
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "../support/stack.ts";
+import { accountWithRole } from "../support/catalog.ts";
+import type { TestAccount } from "../support/graphql.ts";
+import { findNginx, startEdge, type Edge } from "../../scripts/edge.ts";
+import { freePort } from "../../bench/procs.ts";
+import { mediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
+import { createUrlSigner, type UrlSigner } from "../../subgraphs/catalog/src/media/streaming.ts";
+
+const nginx = findNginx();
+if (!nginx) console.warn("edge.test.ts: no nginx on this machine, the media edge is not tested");
+
+describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", () => {
+  let stack: Stack;
+  let edge: Edge;
+  let signer: UrlSigner;
+  let artist: TestAccount;
+  let work: string;
+  const audioId = randomUUID();
+  const bytes = randomBytes(700_000);
+  const image = `${randomUUID()}.png`;
+  const png = randomBytes(2_000);
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(os.tmpdir(), "melodi-edge-test-"));
+    stack = await startStack({ router: true, media: {} });
+    artist = await accountWithRole(stack, stack.router!.url, "ARTIST");
+    const catalogUrl = stack.catalog!.url.replace(/\/graphql$/, "");
+    edge = await startEdge(nginx!, { port: await freePort(), catalogUrl, mediaDir: stack.mediaDir });
+    signer = createUrlSigner({ secret: "test-media-secret", ttlSeconds: 600, publicUrl: () => edge.url });
+    const { storage } = stack.catalog!.services.media;
+    for (const [key, content] of [[`audio/${audioId}/128.mp3`, bytes], [`images/${image}`, png]] as const) {
+      const source = path.join(work, path.basename(key));
+      writeFileSync(source, content);
+      await storage.put(key, source);
+    }
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    await stack?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("serves a signed audio link whole and by range, with the catalog's Cache-Control", async () => {
+    const link = signer.audioUrl(audioId, 128);
+    const whole = await fetch(link);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("audio/mpeg");
+    expect(whole.headers.get("cache-control")).toMatch(/^private, max-age=(\d+)$/);
+    expect(Number(whole.headers.get("cache-control")!.split("=")[1])).toBeGreaterThan(500);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+
+    const ranged = await fetch(link, { headers: { range: "bytes=1000-299999" } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get("content-range")).toBe(`bytes 1000-299999/${bytes.length}`);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(1000, 300_000))).toBe(true);
+    expect((await fetch(link, { headers: { range: `bytes=${bytes.length + 5}-` } })).status).toBe(416);
+  });
+
+  it("refuses tampered, expired, unsigned and other-rendition links, and anything but GET", async () => {
+    const link = new URL(signer.audioUrl(audioId, 128));
+    const tampered = new URL(link);
+    const signature = link.searchParams.get("signature")!;
+    tampered.searchParams.set("signature", (signature[0] === "A" ? "B" : "A") + signature.slice(1));
+    const unsigned = new URL(link);
+    unsigned.search = "";
+    const expired = signer.audioUrl(audioId, 128, Date.now() - 3 * 3600_000);
+    const otherRendition = link.toString().replace("/128.mp3", "/320.mp3");
+    for (const bad of [tampered.toString(), unsigned.toString(), expired, otherRendition]) {
+      const res = await fetch(bad);
+      expect(res.status, bad).toBe(403);
+      await res.arrayBuffer();
+    }
+    expect((await fetch(link, { method: "DELETE" })).status).toBe(403);
+    // A valid link to a file that is not there.
+    expect((await fetch(signer.audioUrl(randomUUID(), 128))).status).toBe(404);
+  });
+
+  it("serves images publicly and immutably, and nothing outside /media/ and /uploads/", async () => {
+    const res = await fetch(signer.imageUrl(`images/${image}`));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+    expect((await fetch(`${edge.url}/health`)).status).toBe(200);
+    for (const other of ["/graphql", "/media-auth", "/_media_auth", "/media/images/../store/x.png", "/media/audio/x/128.mp3"]) {
+      expect((await fetch(`${edge.url}${other}`)).status, other).toBe(404);
+    }
+  });
+
+  it("passes tus uploads through: authenticated, resumable, checked by the catalog", async () => {
+    const mp3 = path.join(work, "tone.mp3");
+    execFileSync(mediaConfig().ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-b:a", "128k", mp3]);
+    const tone = readFileSync(mp3);
+    const tus = { "tus-resumable": "1.0.0" };
+    const metadata = `kind ${Buffer.from("audio").toString("base64")}`;
+    const anonymous = await fetch(`${edge.url}/uploads/`, { method: "POST", headers: { ...tus, "upload-length": String(tone.length), "upload-metadata": metadata } });
+    expect(anonymous.status).toBe(401);
+
+    const auth = { ...tus, authorization: `Bearer ${artist.accessToken}` };
+    const created = await fetch(`${edge.url}/uploads/`, { method: "POST", headers: { ...auth, "upload-length": String(tone.length), "upload-metadata": metadata } });
+    expect(created.status).toBe(201);
+    const location = new URL(created.headers.get("location")!, edge.url).toString();
+    expect(location.startsWith(`${edge.url}/uploads/`)).toBe(true);
+    const half = Math.floor(tone.length / 2);
+    const patch = (offset: number, body: Buffer) =>
+      fetch(location, { method: "PATCH", headers: { ...auth, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }, body });
+    expect((await patch(0, tone.subarray(0, half))).status).toBe(204);
+    const head = await fetch(location, { method: "HEAD", headers: auth });
+    expect(head.headers.get("upload-offset")).toBe(String(half));
+    expect((await patch(half, tone.subarray(half))).status).toBe(204);
+    const done = await fetch(location, { method: "HEAD", headers: auth });
+    expect(done.headers.get("upload-offset")).toBe(String(tone.length));
+  });
+});
