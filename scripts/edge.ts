@@ -73,12 +73,17 @@ export async function startEdge(nginx: string, opts: EdgeOptions): Promise<Edge>
   const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
   const stop = async () => {
     if (!exited) child.kill("SIGQUIT");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
     await exit;
+    clearTimeout(killer);
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${opts.port}`;
   for (const deadline = Date.now() + 10_000; ; ) {
-    if (exited) throw new Error(`nginx exited before it was ready:\n${output}`);
+    if (exited) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`nginx exited before it was ready:\n${output}`);
+    }
     try {
       await (await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) })).arrayBuffer();
       return { url, stop };

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +28,9 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
   let work: string;
   const audioId = randomUUID();
   const bytes = randomBytes(700_000);
+  /** Another song's audio, which links signed for `audioId` must never reach. */
+  const otherId = randomUUID();
+  const otherBytes = randomBytes(50_000);
   const image = `${randomUUID()}.png`;
   const png = randomBytes(2_000);
 
@@ -38,7 +42,7 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
     edge = await startEdge(nginx!, { port: await freePort(), catalogUrl, mediaDir: stack.mediaDir });
     signer = createUrlSigner({ secret: "test-media-secret", ttlSeconds: 600, publicUrl: () => edge.url });
     const { storage } = stack.catalog!.services.media;
-    for (const [key, content] of [[`audio/${audioId}/128.mp3`, bytes], [`images/${image}`, png]] as const) {
+    for (const [key, content] of [[`audio/${audioId}/128.mp3`, bytes], [`audio/${otherId}/128.mp3`, otherBytes], [`images/${image}`, png]] as const) {
       const source = path.join(work, path.basename(key));
       writeFileSync(source, content);
       await storage.put(key, source);
@@ -49,6 +53,19 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
     await stack?.stop();
     rmSync(work, { recursive: true, force: true });
   });
+
+  /** A GET with the path sent exactly as written (fetch would normalise it first). */
+  const rawGet = (rawPath: string) =>
+    new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const { port } = new URL(edge.url);
+      const req = http.request({ host: "127.0.0.1", port, path: rawPath, method: "GET", agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
 
   it("serves a signed audio link whole and by range, with the catalog's Cache-Control", async () => {
     const link = signer.audioUrl(audioId, 128);
@@ -92,9 +109,30 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
     expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
     expect((await fetch(`${edge.url}/health`)).status).toBe(200);
-    for (const other of ["/graphql", "/media-auth", "/_media_auth", "/media/images/../store/x.png", "/media/audio/x/128.mp3"]) {
-      expect((await fetch(`${edge.url}${other}`)).status, other).toBe(404);
+    for (const other of ["/graphql", "/media-auth", "/_media_auth", "/media/audio/x/128.mp3", "/media/images/%2e%2e/x.png", "/media/images/..%2F..%2Fstore/x.png"]) {
+      expect((await rawGet(other)).status, other).toBe(404);
     }
+  });
+
+  it("never lets a link signed for one file reach another, however its path is written", async () => {
+    const link = new URL(signer.audioUrl(audioId, 128));
+    const query = link.search;
+    // Paths nginx normalises to the other file while a looser check would read the signed one.
+    const bent = [
+      `/media/audio/${audioId}/..%2F${otherId}%2Fx/../128.mp3`,
+      `/media/audio/${otherId}/\\..\\..\\${audioId}\\x/../128.mp3`,
+      `/media/audio/${audioId}/../${otherId}/128.mp3`,
+      `/media/audio/${audioId}/%2e%2e/${otherId}/128.mp3`,
+      `/media/audio/${otherId}/./128.mp3`,
+      `/media/audio//${audioId}/128.mp3`,
+    ];
+    for (const rawPath of bent) {
+      const res = await rawGet(rawPath + query);
+      expect([403, 404], rawPath).toContain(res.status);
+      expect(res.body.equals(otherBytes), rawPath).toBe(false);
+    }
+    // The canonical link still plays.
+    expect((await rawGet(link.pathname + query)).status).toBe(200);
   });
 
   it("passes tus uploads through: authenticated, resumable, checked by the catalog", async () => {

@@ -11,7 +11,7 @@ import type http from "node:http";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import path from "node:path";
 import send from "send";
-import { sendJson } from "@melodi/kit";
+import { REQUEST_ID_HEADER, sendJson } from "@melodi/kit";
 import type { MediaStorage } from "./storage.ts";
 import { writeFileRange } from "./fileBody.ts";
 import type { Kbps } from "./transcode.ts";
@@ -76,8 +76,11 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string
     };
     stream.on("error", (err: { status?: number; statusCode?: number }) => {
       const status = err.status ?? err.statusCode ?? 500;
-      if (!res.headersSent) sendJson(res, status, { error: status === 404 ? "not found" : "cannot serve this file" });
-      else res.destroy();
+      if (res.headersSent) return void (res.destroy(), resolve());
+      // send may have set the file's headers already (Content-Range, ETag, a year of caching for
+      // images): an error must not carry them.
+      for (const name of res.getHeaderNames()) if (name !== REQUEST_ID_HEADER) res.removeHeader(name);
+      sendJson(res, status, { error: status === 404 ? "not found" : "cannot serve this file" });
       resolve();
     });
     stream.on("end", () => resolve());
@@ -86,11 +89,20 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string
   });
 }
 
-/** The audio file a signed /media/ URL names and how long it may be cached, or null if it is not a valid, live link. */
-function signedAudio(url: URL, signer: UrlSigner): { key: string; cacheControl: string } | null {
-  const audio = AUDIO_PATH.exec(url.pathname);
-  if (!audio || !signer.verify(url.pathname, url.searchParams.get("expires"), url.searchParams.get("signature"))) return null;
-  const remaining = Math.max(0, Number(url.searchParams.get("expires")) - Math.floor(Date.now() / 1000));
+/**
+ * The audio file a signed /media/ link names and how long it may be cached, or null if it is not
+ * a valid, live link. It reads the path exactly as sent, never a normalised form: a proxy in
+ * front (deploy/edge/) picks the file from its own normalisation ("%2F" decoded, ".." resolved),
+ * so only a path that is already canonical (the pattern allows no "%", "." segment or "\\") may
+ * pass, or a link signed for one file could be bent to name another.
+ */
+function signedAudio(rawUrl: string, signer: UrlSigner): { key: string; cacheControl: string } | null {
+  const query = rawUrl.indexOf("?");
+  const pathname = query < 0 ? rawUrl : rawUrl.slice(0, query);
+  const params = new URLSearchParams(query < 0 ? "" : rawUrl.slice(query + 1));
+  const audio = AUDIO_PATH.exec(pathname);
+  if (!audio || !signer.verify(pathname, params.get("expires"), params.get("signature"))) return null;
+  const remaining = Math.max(0, Number(params.get("expires")) - Math.floor(Date.now() / 1000));
   return { key: `audio/${audio[1]}/${audio[2]}.mp3`, cacheControl: `private, max-age=${remaining}` };
 }
 
@@ -99,7 +111,7 @@ export function createMediaRoute(opts: { storage: MediaStorage; signer: UrlSigne
     if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "method not allowed" }, { allow: "GET, HEAD" });
     const url = new URL(req.url ?? "/", "http://localhost");
     if (AUDIO_PATH.test(url.pathname)) {
-      const audio = signedAudio(url, opts.signer);
+      const audio = signedAudio(req.url ?? "", opts.signer);
       if (!audio) return sendJson(res, 403, { error: "This link is invalid or has expired." });
       return serve(req, res, opts.storage.path(audio.key), audio.cacheControl);
     }
@@ -119,7 +131,7 @@ export const MEDIA_AUTH_PATH = "/media-auth";
 export function createMediaAuthRoute(opts: { signer: UrlSigner }) {
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const original = req.headers["x-original-uri"];
-    const audio = typeof original === "string" && original.startsWith("/") ? signedAudio(new URL(original, "http://localhost"), opts.signer) : null;
+    const audio = typeof original === "string" ? signedAudio(original, opts.signer) : null;
     if (!audio) return sendJson(res, 403, { error: "This link is invalid or has expired." });
     res.writeHead(204, { "cache-control": audio.cacheControl });
     res.end();
