@@ -48,7 +48,7 @@ export interface FindHitsInput {
   kinds: SearchType[];
   limit: number;
   offset: number;
-  /** Tests shrink it to exercise the fallback; 0 always sorts every match. */
+  /** Texts the walk may test (default: WALK_WINDOW for one word, 0 for more); 0 sorts every match. */
   window?: number;
 }
 
@@ -58,7 +58,9 @@ export async function findHits(db: Db, input: FindHitsInput): Promise<Hit[]> {
   const [dictionary] = await db.$queryRaw<{ tsq: string | null; matched: number; known: boolean | null }[]>(textQuerySql(words));
   if (!dictionary?.tsq) return [];
   const want = input.offset + input.limit + 1;
-  const window = input.window ?? WALK_WINDOW;
+  // Texts that hold two or more given words (each, or one of its alternatives) are few, even for
+  // common words, so sorting them all costs less than a walk that mostly finds none.
+  const window = input.window ?? (dictionary.matched > 1 ? 0 : WALK_WINDOW);
   const plain = Prisma.sql`plainto_tsquery('simple', ${input.q})`;
   const alternatives = Prisma.sql`to_tsquery('simple', ${dictionary.tsq})`;
 
