@@ -9,7 +9,7 @@ import { inject } from "vitest";
 import { startUsers } from "../../subgraphs/users/src/service.ts";
 import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import { startRouter } from "../../router/src/router.ts";
-import { startCatalog } from "../../subgraphs/catalog/src/service.ts";
+import { startCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { testKeys } from "./keys.ts";
@@ -61,23 +61,21 @@ export async function startStack(opts: StackOptions = {}) {
   };
   let users = await startUsers(usersConfig);
   const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
-  const catalog =
-    opts.catalog || opts.router
-      ? await startCatalog({
-          port: 0,
-          databaseUrl,
-          redisUrl,
-          redisKeyPrefix,
-          publicKeys: keys.publicKeys,
-          development: false,
-          log: opts.logs?.catalog,
-          media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
-          onQuery: (statement: string) => {
-            catalogSql.count += 1;
-            catalogSql.statements.push(statement);
-          },
-        })
-      : undefined;
+  const catalogConfig: CatalogConfig = {
+    port: 0,
+    databaseUrl,
+    redisUrl,
+    redisKeyPrefix,
+    publicKeys: keys.publicKeys,
+    development: false,
+    log: opts.logs?.catalog,
+    media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
+    onQuery: (statement: string) => {
+      catalogSql.count += 1;
+      catalogSql.statements.push(statement);
+    },
+  };
+  const catalog = opts.catalog || opts.router ? await startCatalog(catalogConfig) : undefined;
   const router = opts.router
     ? await startRouter({
         port: 0,
@@ -103,6 +101,8 @@ export async function startStack(opts: StackOptions = {}) {
     },
     router,
     catalog,
+    /** How the catalog was started: another replica of it starts from the same (tests of scaling out). */
+    catalogConfig,
     mediaDir,
     /** Resets the catalog's statement counter and returns a function that reads it. */
     countCatalogSql() {

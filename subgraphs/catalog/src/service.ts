@@ -15,6 +15,7 @@ import { resolvers as media } from "./media/resolvers.ts";
 import { mediaConfig, type MediaConfig } from "./media/config.ts";
 import { createLocalStorage } from "./media/storage.ts";
 import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
+import { createUploadLocker } from "./media/uploadLocks.ts";
 import { createTranscoder } from "./media/transcode.ts";
 import { createUploadCleanup } from "./media/cleanup.ts";
 import { createSearchCache } from "./search/cache.ts";
@@ -47,7 +48,9 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
   const storage = createLocalStorage(path.join(mediaSettings.dir, "store"));
   let ownUrl = "";
   const urls = createUrlSigner({ secret: mediaSettings.urlSecret, ttlSeconds: mediaSettings.urlTtlSeconds, publicUrl: () => mediaSettings.publicUrl ?? ownUrl });
-  const uploads = createUploads({ dir: path.join(mediaSettings.dir, "uploads"), limits: mediaSettings, authenticator, db, log: log.child({ component: "uploads" }) });
+  const uploadLog = log.child({ component: "uploads" });
+  const uploadLocker = createUploadLocker(redis, { log: uploadLog });
+  const uploads = createUploads({ dir: path.join(mediaSettings.dir, "uploads"), limits: mediaSettings, authenticator, db, log: uploadLog, locker: uploadLocker });
   const transcoder = createTranscoder({
     db,
     storage,
@@ -104,6 +107,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
       onStop: async () => {
         await transcoder.close();
         await cleanup.close();
+        await uploadLocker.close();
         await db.$disconnect();
         redis.disconnect();
       },

@@ -11,7 +11,7 @@ import type http from "node:http";
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { Server } from "@tus/server";
+import { Server, type Locker } from "@tus/server";
 import { FileStore } from "@tus/file-store";
 import type { Authenticator, Logger, Viewer } from "@melodi/kit";
 import type { Db } from "../db.ts";
@@ -29,6 +29,8 @@ export interface UploadsOptions {
   log: Logger;
   /** Unfinished uploads expire after this long (tus `expiration` extension). */
   expireAfterMs?: number;
+  /** Locks on uploads in progress, shared by every replica (uploadLocks.ts). */
+  locker: Locker;
 }
 
 export interface Uploads {
@@ -85,6 +87,7 @@ export function createUploads(opts: UploadsOptions): Uploads {
   const tus = new Server({
     path: UPLOADS_PATH,
     datastore,
+    locker: opts.locker,
     relativeLocation: true,
     namingFunction: () => randomUUID(),
     // Checked before authentication, from the declared length: the kind's limit when the

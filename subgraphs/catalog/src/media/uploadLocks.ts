@@ -1,0 +1,94 @@
+// Locks on uploads in progress, in Redis, so any catalog replica can take any tus request (tus
+// locks an upload for each request that changes it; @tus/server's own locker lives in one
+// process's memory, which tied every upload to one replica). With MEDIA_DIR on a volume all
+// replicas share, uploads then scale like the rest of the service.
+//
+// A lock is a key set with NX and a short expiry, renewed while its request runs, so a replica
+// that dies frees its locks within LOCK_TTL_MS. tus asks the current holder to let go when
+// another request wants the upload (a client resuming after a dropped connection): that ask
+// crosses replicas on a pub/sub channel, and the holder's request ends, unlocks, and the waiting
+// one takes the lock.
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { ERRORS, type Lock, type Locker, type RequestRelease } from "@tus/server";
+import type { Logger } from "@melodi/kit";
+
+export interface UploadLockerOptions {
+  /** How long a lock outlives a replica that stopped renewing it (10 s). */
+  ttlMs?: number;
+  /** How long a request waits for a lock before tus answers it with an error (30 s, as tus). */
+  acquireTimeoutMs?: number;
+  /** Between attempts while waiting (100 ms). */
+  retryMs?: number;
+  log?: Logger;
+}
+
+export interface UploadLocker extends Locker {
+  close(): Promise<void>;
+}
+
+const keyOf = (id: string) => `tus:lock:${id}`;
+/** Deletes or renews the key only while it still holds this lock's token. */
+const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+
+export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {}): UploadLocker {
+  const ttlMs = opts.ttlMs ?? 10_000;
+  const acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;
+  const retryMs = opts.retryMs ?? 100;
+  // Pub/sub channels do not get the connection's key prefix: add it, so environments sharing a
+  // server (tests) stay apart.
+  const channel = `${redis.options.keyPrefix ?? ""}tus:lock-release`;
+  /** Locks this process holds: upload id → the lock's token and how to ask its request to let go. */
+  const held = new Map<string, { token: string; release: RequestRelease }>();
+  const subscriber = redis.duplicate();
+  const subscribed = subscriber.subscribe(channel);
+  subscriber.on("message", (_channel: string, id: string) => {
+    const holder = held.get(id);
+    if (holder) void Promise.resolve(holder.release()).catch((err: unknown) => opts.log?.warn({ err, uploadId: id }, "releasing an upload lock failed"));
+  });
+
+  function newLock(id: string): Lock {
+    const token = randomUUID();
+    let renewal: NodeJS.Timeout | undefined;
+    return {
+      async lock(signal: AbortSignal, requestRelease: RequestRelease) {
+        await subscribed;
+        const deadline = Date.now() + acquireTimeoutMs;
+        let asked = 0;
+        for (;;) {
+          if (await redis.set(keyOf(id), token, "PX", ttlMs, "NX")) break;
+          if (signal.aborted || Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+          // Ask whoever holds it to let go, again every second in case the ask was missed.
+          if (Date.now() - asked >= 1000) {
+            asked = Date.now();
+            await redis.publish(channel, id);
+          }
+          await new Promise((resolve) => setTimeout(resolve, retryMs));
+        }
+        held.set(id, { token, release: requestRelease });
+        renewal = setInterval(() => {
+          redis.eval(RENEW, 1, keyOf(id), token, String(ttlMs)).then(
+            (renewed) => {
+              if (!renewed) opts.log?.warn({ uploadId: id }, "upload lock lost before its request ended");
+            },
+            (err: unknown) => opts.log?.warn({ err, uploadId: id }, "renewing an upload lock failed"),
+          );
+        }, Math.max(50, Math.floor(ttlMs / 3)));
+        renewal.unref();
+      },
+      async unlock() {
+        clearInterval(renewal);
+        if (held.get(id)?.token === token) held.delete(id);
+        await redis.eval(RELEASE, 1, keyOf(id), token);
+      },
+    };
+  }
+
+  return {
+    newLock,
+    async close() {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
+}
