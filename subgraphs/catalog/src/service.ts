@@ -1,7 +1,7 @@
 // Builds and starts the catalog subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
 import path from "node:path";
-import { CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService } from "@melodi/kit";
+import { CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -16,6 +16,7 @@ import { mediaConfig, type MediaConfig } from "./media/config.ts";
 import { createLocalStorage } from "./media/storage.ts";
 import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
 import { createUploadLocker } from "./media/uploadLocks.ts";
+import { catalogEventHandlers } from "./events.ts";
 import { createTranscoder } from "./media/transcode.ts";
 import { createUploadCleanup } from "./media/cleanup.ts";
 import { createSearchCache } from "./search/cache.ts";
@@ -73,6 +74,16 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
     worker: mediaSettings.worker,
   });
+  // Events from other subgraphs (DESIGN.md §6).
+  const events = startEventConsumer({
+    subgraph: "catalog",
+    db: db as unknown as TransactionalDb,
+    schema: "catalog",
+    redisUrl: config.redisUrl,
+    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    log: log.child({ component: "events" }),
+    handlers: catalogEventHandlers,
+  });
   const searchCache = createSearchCache(redis, config.searchCacheTtlSeconds ?? 60);
   // Writes made outside this service (seeds, migrations) must not be hidden by old entries.
   await searchCache.changed();
@@ -108,6 +119,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
         await transcoder.close();
         await cleanup.close();
         await uploadLocker.close();
+        await events.close();
         await db.$disconnect();
         redis.disconnect();
       },

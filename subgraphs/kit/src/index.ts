@@ -12,3 +12,4 @@ export * from "./scalars.ts";
 export * from "./config.ts";
 export * from "./prisma.ts";
 export * from "./validation.ts";
+export * from "./events.ts";

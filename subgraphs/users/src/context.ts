@@ -1,7 +1,7 @@
 // The one context type of the users subgraph: the caller, per-request loaders, and the
 // service's long-lived dependencies.
 import type { Redis } from "ioredis";
-import type { RequestBase } from "@melodi/kit";
+import type { OutboxRelay, RequestBase } from "@melodi/kit";
 import type { Db } from "./db.ts";
 import type { Loaders } from "./loaders.ts";
 import type { SigningKey } from "./accounts/tokens.ts";
@@ -12,6 +12,8 @@ export interface Services {
   redis: Redis;
   signingKey: SigningKey;
   limits: AuthLimits;
+  /** Relays the events written to the outbox (DESIGN.md §6); nudge it after such a commit. */
+  events: OutboxRelay;
 }
 
 export interface Context extends RequestBase, Services {

@@ -1,6 +1,6 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
-import { createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService } from "@melodi/kit";
+import { createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -30,7 +30,14 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
   const log = config.log ?? createLogger("users");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
-  const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS) };
+  const events = startOutboxRelay({
+    db: db as unknown as TransactionalDb,
+    schema: "users",
+    redisUrl: config.redisUrl,
+    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    log: log.child({ component: "outbox" }),
+  });
+  const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS), events };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [
@@ -51,6 +58,7 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: storeHealth(db, redis),
       onStop: async () => {
+        await events.close();
         await db.$disconnect();
         redis.disconnect();
       },
