@@ -84,6 +84,18 @@ describe("upload locks across replicas", () => {
   });
 });
 
+describe("a lock that lapses", () => {
+  it("asks its request to stop at once when the lock is found gone (Redis restarted empty)", async () => {
+    const a = replica({ ttlMs: 300 });
+    const id = randomUUID();
+    let asked = 0;
+    await a.locker.newLock(id).lock(never(), () => void asked++);
+    await a.redis.del(`tus:lock:${id}`);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past the next renewal
+    expect(asked).toBe(1);
+  });
+});
+
 describe("one upload through two catalog replicas", () => {
   let stack: Stack;
   let work: string;

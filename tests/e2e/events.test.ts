@@ -106,6 +106,18 @@ describe("the outbox relay", () => {
       connection.disconnect();
     }
   });
+  it("leaves an event of a type it does not know (a newer producer's) undelivered", async () => {
+    const id = randomUUID();
+    await usersDb().$executeRawUnsafe(`INSERT INTO "${schema}"."OutboxEvent" ("id", "type", "payload") VALUES ($1::uuid, 'song.remixed', '{}'::jsonb)`, id);
+    const relay = startOutboxRelay({ db: usersDb(), schema, redisUrl, prefix, log: silent, autostart: false });
+    try {
+      expect(await relay.flush()).toBe(0);
+    } finally {
+      await relay.close();
+    }
+    const [row] = await usersDb().$queryRawUnsafe<{ deliveredAt: Date | null }[]>(`SELECT "deliveredAt" FROM "${schema}"."OutboxEvent" WHERE "id" = $1::uuid`, id);
+    expect(row).toEqual({ deliveredAt: null });
+  });
 });
 
 describe("applying events", () => {

@@ -4,7 +4,8 @@
 // event in a transaction that also records its id in its own `ProcessedEvent` table, so an event
 // delivered twice (a relay that crashed after enqueueing, a retried job) takes effect once.
 // Nothing is lost while Redis or a subscriber is down: the row waits in the outbox, the job in
-// its queue.
+// its queue (retried for about 9 hours, then kept in the queue's failed set and logged as an
+// error, to be retried by hand once the cause is fixed).
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -75,22 +76,24 @@ export interface OutboxRelay {
 
 const BATCH = 100;
 const KEEP_DELIVERED = "7 days";
+const KNOWN_TYPES = Object.keys(EVENT_SUBSCRIBERS);
+/** Retries of a failing subscriber: exponential from 1 s, about 9 hours in all. */
+const ATTEMPTS = 15;
 
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
-  // Fails fast while Redis is down (no offline queue): the batch's transaction rolls back and
-  // the events wait for the next round rather than holding a transaction open.
+  // Fails fast while Redis is down (no offline queue), so a round gives up instead of waiting.
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  connection.on("error", () => {}); // reported through the failing adds
+  connection.on("error", () => {}); // reported through the failing rounds
   const queues = new Map<string, Queue>();
   const queue = (subgraph: string) => {
     let q = queues.get(subgraph);
     if (!q) {
       queues.set(subgraph, (q = new Queue(queueOf(subgraph), { connection, prefix: opts.prefix })));
-      q.on("error", () => {}); // reported through the failing adds
+      q.on("error", () => {}); // reported through the failing rounds
     }
     return q;
   };
-  /** Resolves once Redis answers, or rejects after `ms`: a batch never waits on Redis with its rows locked. */
+  /** Resolves once Redis answers, or rejects after `ms`. */
   const redisReady = (ms: number) =>
     connection.status === "ready"
       ? Promise.resolve()
@@ -110,25 +113,41 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const outbox = table(opts.schema, "OutboxEvent");
   let running: Promise<number> | null = null;
   let again = false;
+  let closed = false;
   let lastCleanup = 0;
 
+  // Read, enqueue, then mark delivered, with no transaction held across Redis: a slow or absent
+  // Redis only delays events. Two replicas may enqueue the same event; the job id (the event id)
+  // and the subscribers' ProcessedEvent make that harmless.
   async function relayBatch(): Promise<number> {
-    return opts.db.$transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<{ id: string; type: EventType; payload: EventPayloads[EventType]; createdAt: Date }[]>(
-        `SELECT "id"::text AS id, "type", "payload", "createdAt" FROM ${outbox} WHERE "deliveredAt" IS NULL ORDER BY "createdAt", "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
-      );
-      for (const row of rows) {
-        const event: DomainEvent = { id: row.id, type: row.type, payload: row.payload, occurredAt: new Date(row.createdAt).toISOString() };
-        for (const subscriber of EVENT_SUBSCRIBERS[row.type] ?? []) {
-          // The job id is the event id: a second add of the same event is ignored while the job
-          // exists, and subscribers skip what they already applied.
-          const job = queue(subscriber).add(row.type, event, { jobId: row.id, attempts: 10, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: 1000, removeOnFail: false });
-          await withTimeout(job, 5000);
-        }
+    // Only types this relay knows: a newer producer's events (a rolling deploy) wait for a relay
+    // that knows them (the hourly pass below reports them).
+    const rows = await opts.db.$queryRawUnsafe<{ id: string; type: EventType; payload: EventPayloads[EventType]; createdAt: Date }[]>(
+      `SELECT "id"::text AS id, "type", "payload", "createdAt" FROM ${outbox} WHERE "deliveredAt" IS NULL AND "type" = ANY($1::text[]) ORDER BY "createdAt", "id" LIMIT ${BATCH}`,
+      KNOWN_TYPES,
+    );
+    const jobs = new Map<string, { name: string; data: DomainEvent; opts: { jobId: string; attempts: number; backoff: { type: "exponential"; delay: number }; removeOnComplete: number; removeOnFail: false } }[]>();
+    for (const row of rows) {
+      const data: DomainEvent = { id: row.id, type: row.type, payload: row.payload, occurredAt: new Date(row.createdAt).toISOString() };
+      for (const subscriber of EVENT_SUBSCRIBERS[row.type]) {
+        const list = jobs.get(subscriber) ?? [];
+        list.push({ name: row.type, data, opts: { jobId: row.id, attempts: ATTEMPTS, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: 1000, removeOnFail: false } });
+        jobs.set(subscriber, list);
       }
-      if (rows.length > 0) await tx.$executeRawUnsafe(`UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[])`, rows.map((r) => r.id));
-      return rows.length;
-    });
+    }
+    for (const [subscriber, list] of jobs) {
+      try {
+        await withTimeout(queue(subscriber).addBulk(list), 5000);
+      } catch (err) {
+        // A queue whose setup failed stays failed: start afresh next round.
+        const broken = queues.get(subscriber);
+        queues.delete(subscriber);
+        void broken?.close().catch(() => {});
+        throw err;
+      }
+    }
+    if (rows.length > 0) await opts.db.$executeRawUnsafe(`UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`, rows.map((r) => r.id));
+    return rows.length;
   }
 
   async function flushAll(): Promise<number> {
@@ -137,42 +156,49 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     for (;;) {
       const n = await relayBatch();
       total += n;
-      if (n < BATCH) break;
+      if (n < BATCH || closed) break;
     }
     if (Date.now() - lastCleanup > 3600_000) {
       lastCleanup = Date.now();
       await opts.db.$executeRawUnsafe(`DELETE FROM ${outbox} WHERE "deliveredAt" < now() - interval '${KEEP_DELIVERED}'`);
+      const [unknown] = await opts.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${outbox} WHERE "deliveredAt" IS NULL AND NOT ("type" = ANY($1::text[]))`, KNOWN_TYPES);
+      if (unknown && unknown.n > 0) opts.log.error({ events: unknown.n }, "outbox relay: events of types this relay does not know wait undelivered");
     }
     return total;
   }
 
   function flush(): Promise<number> {
+    if (closed) return Promise.resolve(0);
     if (running) {
       again = true;
       return running;
     }
     running = flushAll().finally(() => {
       running = null;
-      if (again) {
+      if (again && !closed) {
         again = false;
-        void flush().catch(() => {});
+        tick();
       }
     });
     return running;
   }
 
-  const tick = () =>
+  function tick() {
     void flush().catch((err: unknown) => opts.log.warn({ err }, "outbox relay: events stay in the outbox until the next try"));
+  }
   const timer = opts.autostart === false ? undefined : setInterval(tick, opts.intervalMs ?? 1000);
   timer?.unref();
 
   return {
-    nudge: () => setImmediate(tick),
+    nudge: () => {
+      if (!closed) setImmediate(tick);
+    },
     flush,
     async close() {
+      closed = true;
       clearInterval(timer);
       await running?.catch(() => {});
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
       connection.disconnect();
     },
   };
@@ -222,7 +248,15 @@ export function startEventConsumer(opts: EventConsumerOptions): { close(): Promi
     },
     { connection, prefix: opts.prefix, concurrency: 4 },
   );
-  worker.on("failed", (job, err) => opts.log.warn({ err, eventId: job?.data.id, attempt: job?.attemptsMade }, "event failed; it will be retried"));
+  worker.on("failed", (job, err) => {
+    const attempts = job?.opts.attempts ?? 1;
+    if (job && job.attemptsMade >= attempts) {
+      // Kept in the queue's failed set (removeOnFail: false): retry it there once the cause is fixed.
+      opts.log.error({ err, eventId: job.data.id, type: job.data.type, attempts }, "event gave up after its last attempt; it waits in the failed set");
+    } else {
+      opts.log.warn({ err, eventId: job?.data.id, attempt: job?.attemptsMade }, "event failed; it will be retried");
+    }
+  });
   worker.on("error", (err) => opts.log.warn({ err }, "event consumer error"));
   return {
     async close() {

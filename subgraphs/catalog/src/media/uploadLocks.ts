@@ -3,8 +3,8 @@
 // process's memory, which tied every upload to one replica). With MEDIA_DIR on a volume all
 // replicas share, uploads then scale like the rest of the service.
 //
-// A lock is a key set with NX and a short expiry, renewed while its request runs, so a replica
-// that dies frees its locks within LOCK_TTL_MS. tus asks the current holder to let go when
+// A lock is a key set with NX and an expiry, renewed while its request runs, so a replica that
+// dies frees its locks within the expiry (30 s); a request whose lock lapses is stopped. tus asks the current holder to let go when
 // another request wants the upload (a client resuming after a dropped connection): that ask
 // crosses replicas on a pub/sub channel, and the holder's request ends, unlocks, and the waiting
 // one takes the lock.
@@ -14,7 +14,10 @@ import { ERRORS, type Lock, type Locker, type RequestRelease } from "@tus/server
 import type { Logger } from "@melodi/kit";
 
 export interface UploadLockerOptions {
-  /** How long a lock outlives a replica that stopped renewing it (10 s). */
+  /**
+   * How long a lock outlives a replica that stopped renewing it (30 s). Much longer than tus's
+   * 3 s drain before it ends a request asked to let go, so a lock never lapses during the drain.
+   */
   ttlMs?: number;
   /** How long a request waits for a lock before tus answers it with an error (30 s, as tus). */
   acquireTimeoutMs?: number;
@@ -33,7 +36,7 @@ const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 
 export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {}): UploadLocker {
-  const ttlMs = opts.ttlMs ?? 10_000;
+  const ttlMs = opts.ttlMs ?? 30_000;
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;
   const retryMs = opts.retryMs ?? 100;
   // Pub/sub channels do not get the connection's key prefix: add it, so environments sharing a
@@ -42,18 +45,28 @@ export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {})
   /** Locks this process holds: upload id → the lock's token and how to ask its request to let go. */
   const held = new Map<string, { token: string; release: RequestRelease }>();
   const subscriber = redis.duplicate();
-  const subscribed = subscriber.subscribe(channel);
+  subscriber.on("error", (err: unknown) => opts.log?.warn({ err }, "upload lock channel: Redis error"));
   subscriber.on("message", (_channel: string, id: string) => {
     const holder = held.get(id);
     if (holder) void Promise.resolve(holder.release()).catch((err: unknown) => opts.log?.warn({ err, uploadId: id }, "releasing an upload lock failed"));
   });
+  // Subscribed before the first lock is taken; tried again by the next lock if it failed.
+  let subscribed: Promise<unknown> | null = null;
+  const listening = () => {
+    subscribed ??= subscriber.subscribe(channel).catch((err: unknown) => {
+      subscribed = null;
+      throw err;
+    });
+    return subscribed;
+  };
+  void listening().catch(() => {});
 
   function newLock(id: string): Lock {
     const token = randomUUID();
     let renewal: NodeJS.Timeout | undefined;
     return {
       async lock(signal: AbortSignal, requestRelease: RequestRelease) {
-        await subscribed;
+        await listening();
         const deadline = Date.now() + acquireTimeoutMs;
         let asked = 0;
         for (;;) {
@@ -67,12 +80,24 @@ export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {})
           await new Promise((resolve) => setTimeout(resolve, retryMs));
         }
         held.set(id, { token, release: requestRelease });
+        // Renewed every third of the expiry. A lock found lost (expired, Redis restarted empty)
+        // or not renewed for half the expiry might be someone else's soon: the request is asked
+        // to let go at once rather than keep writing beside another replica.
+        let renewedAt = Date.now();
+        const letGo = (reason: string, err?: unknown) => {
+          clearInterval(renewal);
+          opts.log?.warn({ err, uploadId: id }, `upload lock ${reason}: its request is asked to stop`);
+          void Promise.resolve(requestRelease()).catch(() => {});
+        };
         renewal = setInterval(() => {
           redis.eval(RENEW, 1, keyOf(id), token, String(ttlMs)).then(
             (renewed) => {
-              if (!renewed) opts.log?.warn({ uploadId: id }, "upload lock lost before its request ended");
+              if (renewed) renewedAt = Date.now();
+              else letGo("lost");
             },
-            (err: unknown) => opts.log?.warn({ err, uploadId: id }, "renewing an upload lock failed"),
+            (err: unknown) => {
+              if (Date.now() - renewedAt > ttlMs / 2) letGo("not renewed in time", err);
+            },
           );
         }, Math.max(50, Math.floor(ttlMs / 3)));
         renewal.unref();
