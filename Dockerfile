@@ -20,6 +20,9 @@ COPY subgraphs/catalog/package.json subgraphs/catalog/
 # job drives Prisma's WebAssembly schema engine (a dev dependency). Install scripts stay off
 # except where pnpm-workspace.yaml allows them, so no native Prisma engine is downloaded.
 RUN pnpm install --frozen-lockfile
+# ffprobe's own install script makes it executable for its owner (root) only; services run as
+# `node` (below).
+RUN find node_modules/.pnpm -path '*/@ffprobe-installer/linux-x64/ffprobe' -exec chmod a+x {} +
 
 COPY . .
 # Prisma clients (offline, prisma.config.ts) and resolver types; both are gitignored.

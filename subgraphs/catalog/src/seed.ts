@@ -129,12 +129,14 @@ export async function seedCatalog(db: Db, opts: { size?: SeedSize; managerUserId
     picks.push({ artistId: id, songId: favourite.id, collectionId: null, note: "The one we play every night.", position: 1 });
   }
 
+  // Chunks small enough (under ~30,000 bound values) that Prisma sends each as one INSERT:
+  // larger ones it splits and runs at once on the transaction's one connection.
   await db.$transaction(
     async (tx) => {
       await inChunks(artists, 2000, (chunk) => tx.artist.createMany({ data: chunk }));
       await inChunks(artistGenres, 5000, (chunk) => tx.artistGenre.createMany({ data: chunk }));
-      await inChunks(collections, 5000, (chunk) => tx.collection.createMany({ data: chunk }));
-      await inChunks(songs, 5000, (chunk) => tx.song.createMany({ data: chunk }));
+      await inChunks(collections, 3000, (chunk) => tx.collection.createMany({ data: chunk }));
+      await inChunks(songs, 2500, (chunk) => tx.song.createMany({ data: chunk }));
       await inChunks(songGenres, 10000, (chunk) => tx.songGenre.createMany({ data: chunk }));
       await inChunks(featured, 10000, (chunk) => tx.songArtist.createMany({ data: chunk }));
       await inChunks(picks, 10000, (chunk) => tx.artistPick.createMany({ data: chunk }));
