@@ -39,7 +39,7 @@ const ONE_SHOT = new Set(["migrate", "seed"]);
  * mode) is wrong inside a container. `optional`: read, with a sensible default.
  */
 const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optional: string[] }> = {
-  migrate: { sources: ["scripts/db/migrate.ts"], required: ["DATABASE_URL"], optional: [] },
+  migrate: { sources: ["scripts/db/migrate.ts"], required: ["DATABASE_URL", "USERS_DB_PASSWORD", "CATALOG_DB_PASSWORD"], optional: [] },
   seed: { sources: ["scripts/db/seed.ts"], required: ["DATABASE_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD"], optional: ["ADMIN_HANDLE", "SEED_DEMO"] },
   users: {
     sources: ["subgraphs/users/src/main.ts", "subgraphs/kit/src/config.ts"],
@@ -218,8 +218,17 @@ describe("docker-compose.yml", () => {
         expect(url.hostname, name).toBe("postgres");
         expect(url.port || "5432", name).toBe("5432");
         expect(url.pathname, name).toBe(`/${environmentOf("postgres").POSTGRES_DB}`);
-        expect(decodeURIComponent(url.username), name).toBe(environmentOf("postgres").POSTGRES_USER);
-        expect(interpolate(env.DATABASE_URL), `${name}: same password as postgres`).toContain(`:${interpolate(environmentOf("postgres").POSTGRES_PASSWORD ?? "")}@`);
+        // Jobs connect as the owner; each subgraph service as its own role (melodi_<name>), with the
+        // password the migrate job gives that role.
+        if (ONE_SHOT.has(name)) {
+          expect(decodeURIComponent(url.username), name).toBe(environmentOf("postgres").POSTGRES_USER);
+          expect(interpolate(env.DATABASE_URL), `${name}: same password as postgres`).toContain(`:${interpolate(environmentOf("postgres").POSTGRES_PASSWORD ?? "")}@`);
+        } else {
+          expect(decodeURIComponent(url.username), name).toBe(`melodi_${name}`);
+          const variable = `${name.toUpperCase()}_DB_PASSWORD`;
+          expect(env.DATABASE_URL, `${name} connects with ${variable}`).toContain(`:\${${variable}:?`);
+          expect(environmentOf("migrate")[variable], `migrate creates ${name}'s role with ${variable}`).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
+        }
       }
       if (env.REDIS_URL !== undefined) {
         const url = new URL(interpolate(env.REDIS_URL));

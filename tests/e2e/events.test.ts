@@ -2,7 +2,7 @@
 // change, the relay to BullMQ, and subscribers that apply each event once. The first test goes
 // end to end: an admin deletes an account in users, and catalog stops naming it as a manager.
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { applyEvent, queueOf, recordEvent, startOutboxRelay, type DomainEvent, type EventHandlers, type TransactionalDb } from "@melodi/kit";
@@ -10,6 +10,7 @@ import { startStack, type Stack } from "../support/stack.ts";
 import { gql } from "../support/graphql.ts";
 import { accountWithRole, createArtist } from "../support/catalog.ts";
 import { signInAdmin } from "../support/admin.ts";
+import { createDb as createUsersDb } from "../../subgraphs/users/src/db.ts";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 let stack: Stack;
@@ -69,27 +70,31 @@ describe("user.deleted, from users to catalog", () => {
 describe("the outbox relay", () => {
   // An outbox of its own (a copy of the users one), so the stack's relay never sees these rows,
   // and a BullMQ prefix of its own, so no subscriber takes the jobs before the test reads them.
+  // Made and used as the database owner: the users service's role may not create schemas.
   const schema = `outbox_test_${randomBytes(6).toString("hex").replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
   const prefix = `test:outbox:${randomUUID()}:bull`;
+  const owner = createUsersDb({ databaseUrl: inject("databaseUrl") });
+  const ownerDb = () => owner as unknown as TransactionalDb;
   beforeAll(async () => {
-    await usersDb().$executeRawUnsafe(`CREATE SCHEMA "${schema}"`);
-    await usersDb().$executeRawUnsafe(`CREATE TABLE "${schema}"."OutboxEvent" (LIKE "users"."OutboxEvent" INCLUDING ALL)`);
+    await ownerDb().$executeRawUnsafe(`CREATE SCHEMA "${schema}"`);
+    await ownerDb().$executeRawUnsafe(`CREATE TABLE "${schema}"."OutboxEvent" (LIKE "users"."OutboxEvent" INCLUDING ALL)`);
   });
   afterAll(async () => {
-    await usersDb().$executeRawUnsafe(`DROP SCHEMA "${schema}" CASCADE`);
+    await ownerDb().$executeRawUnsafe(`DROP SCHEMA "${schema}" CASCADE`);
+    await owner.$disconnect();
   });
 
   it("keeps an event while Redis cannot take it, and relays it once it can, to every subscriber", async () => {
     const userId = randomUUID();
-    const id = await usersDb().$transaction((tx) => recordEvent(tx, schema, "user.deleted", { userId }));
-    const undelivered = () => usersDb().$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${schema}"."OutboxEvent" WHERE "deliveredAt" IS NULL`);
+    const id = await ownerDb().$transaction((tx) => recordEvent(tx, schema, "user.deleted", { userId }));
+    const undelivered = () => ownerDb().$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${schema}"."OutboxEvent" WHERE "deliveredAt" IS NULL`);
 
-    const down = startOutboxRelay({ db: usersDb(), schema, redisUrl: "redis://127.0.0.1:1", prefix, log: silent, autostart: false });
+    const down = startOutboxRelay({ db: ownerDb(), schema, redisUrl: "redis://127.0.0.1:1", prefix, log: silent, autostart: false });
     await expect(down.flush()).rejects.toThrow();
     await down.close();
     expect(await undelivered()).toEqual([{ n: 1 }]);
 
-    const up = startOutboxRelay({ db: usersDb(), schema, redisUrl, prefix, log: silent, autostart: false });
+    const up = startOutboxRelay({ db: ownerDb(), schema, redisUrl, prefix, log: silent, autostart: false });
     expect(await up.flush()).toBe(1);
     expect(await up.flush()).toBe(0);
     await up.close();
@@ -108,14 +113,14 @@ describe("the outbox relay", () => {
   });
   it("leaves an event of a type it does not know (a newer producer's) undelivered", async () => {
     const id = randomUUID();
-    await usersDb().$executeRawUnsafe(`INSERT INTO "${schema}"."OutboxEvent" ("id", "type", "payload") VALUES ($1::uuid, 'song.remixed', '{}'::jsonb)`, id);
-    const relay = startOutboxRelay({ db: usersDb(), schema, redisUrl, prefix, log: silent, autostart: false });
+    await ownerDb().$executeRawUnsafe(`INSERT INTO "${schema}"."OutboxEvent" ("id", "type", "payload") VALUES ($1::uuid, 'song.remixed', '{}'::jsonb)`, id);
+    const relay = startOutboxRelay({ db: ownerDb(), schema, redisUrl, prefix, log: silent, autostart: false });
     try {
       expect(await relay.flush()).toBe(0);
     } finally {
       await relay.close();
     }
-    const [row] = await usersDb().$queryRawUnsafe<{ deliveredAt: Date | null }[]>(`SELECT "deliveredAt" FROM "${schema}"."OutboxEvent" WHERE "id" = $1::uuid`, id);
+    const [row] = await ownerDb().$queryRawUnsafe<{ deliveredAt: Date | null }[]>(`SELECT "deliveredAt" FROM "${schema}"."OutboxEvent" WHERE "id" = $1::uuid`, id);
     expect(row).toEqual({ deliveredAt: null });
   });
 });

@@ -1,13 +1,20 @@
 // Once per test run: a fresh database with every migration applied, shared by all test files
-// (each test makes its own users, so none depends on another's data), dropped at the end.
+// (each test makes its own users, so none depends on another's data), dropped at the end. The
+// services connect as their own least-privileged roles (scripts/db/roles.ts), as deployed, so
+// every test also checks that those grants are enough; tests that need the owner (DDL) use
+// `databaseUrl`.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { migrateAll } from "../../scripts/db/migrations.ts";
+import { dropServiceRoles, grantServiceRoles, urlForRole, type ServiceRole } from "../../scripts/db/roles.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The database owner: migrations, DDL. */
     databaseUrl: string;
+    /** Each subgraph's own role (users, catalog). */
+    serviceDatabaseUrls: Record<string, string>;
     redisUrl: string;
   }
 }
@@ -22,11 +29,16 @@ export default async function setup(project: TestProject) {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   await migrateAll(url.toString());
+  // Roles are per cluster: names of this run's own.
+  const roles: ServiceRole[] = ["users", "catalog"].map((subgraph) => ({ subgraph, role: `${name}_${subgraph}`, password: randomBytes(12).toString("hex") }));
+  await grantServiceRoles(url.toString(), roles);
   project.provide("databaseUrl", url.toString());
+  project.provide("serviceDatabaseUrls", Object.fromEntries(roles.map((role) => [role.subgraph, urlForRole(url.toString(), role)])));
   project.provide("redisUrl", process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 
   return async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+    await dropServiceRoles(adminUrl, roles.map((r) => r.role));
   };
 }

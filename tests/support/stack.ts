@@ -40,13 +40,14 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export async function startStack(opts: StackOptions = {}) {
   const keys = testKeys();
   const redisKeyPrefix = `test:${randomBytes(4).toString("hex")}:`;
-  const databaseUrl = inject("databaseUrl");
+  // Each service as its own role, as deployed (tests/setup/global.ts).
+  const serviceUrls = inject("serviceDatabaseUrls");
   const redisUrl = inject("redisUrl");
   const sql = { count: 0, statements: [] as string[] };
   const catalogSql = { count: 0, statements: [] as string[] };
   const usersConfig = {
     port: opts.usersPort ?? 0,
-    databaseUrl,
+    databaseUrl: serviceUrls.users!,
     redisUrl,
     redisKeyPrefix,
     signingKey: keys.signingKey,
@@ -63,7 +64,7 @@ export async function startStack(opts: StackOptions = {}) {
   const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
   const catalogConfig: CatalogConfig = {
     port: 0,
-    databaseUrl,
+    databaseUrl: serviceUrls.catalog!,
     redisUrl,
     redisKeyPrefix,
     publicKeys: keys.publicKeys,
