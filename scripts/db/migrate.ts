@@ -10,6 +10,13 @@ import { grantServiceRoles, type ServiceRole } from "./roles.ts";
 
 const passwords: Record<string, string | undefined> = { users: process.env.USERS_DB_PASSWORD, catalog: process.env.CATALOG_DB_PASSWORD };
 const roles: ServiceRole[] = Object.entries(passwords).flatMap(([subgraph, password]) => (password ? [{ subgraph, role: `melodi_${subgraph}`, password }] : []));
+// They go into DATABASE_URLs as they are (docker-compose.yml): no characters a URL would mangle.
+for (const { subgraph, password } of roles) {
+  if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
+    console.error(`db:migrate: ${subgraph.toUpperCase()}_DB_PASSWORD must be at least 16 URL-safe characters (letters, digits, . _ ~ -)`);
+    process.exit(1);
+  }
+}
 
 const db = await localDatabase();
 const url = db.url;

@@ -51,6 +51,9 @@ describe("service roles", () => {
       expect(await outcome(subgraph, `CREATE SCHEMA "intruder_${subgraph}"`), subgraph).toBe(DENIED);
     }
     expect(await outcome("catalog", `ALTER TABLE "catalog"."Artist" ADD COLUMN "x" int`)).toBe(DENIED);
+    expect(await outcome("catalog", `TRUNCATE "catalog"."Artist"`)).toBe(DENIED);
+    expect(await outcome("users", `CREATE TABLE public.intruder (id int)`)).toBe(DENIED);
+    expect(await outcome("users", `CREATE TEMP TABLE intruder (id int)`)).toBe(DENIED);
   });
 
   it("grants again without error (every db:migrate does)", async () => {

@@ -25,20 +25,33 @@ export default async function setup(project: TestProject) {
   const name = `melodi_test_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await migrateAll(url.toString());
+  // Roles an interrupted run left behind (their database is gone; a running one's is not).
+  const orphans = await admin.query<{ rolname: string }>(
+    `SELECT rolname FROM pg_roles r WHERE rolname LIKE 'melodi\\_test\\_%' AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE r.rolname LIKE d.datname || '\\_%')`,
+  );
+  await dropServiceRoles(adminUrl, orphans.rows.map((r) => r.rolname));
   // Roles are per cluster: names of this run's own.
   const roles: ServiceRole[] = ["users", "catalog"].map((subgraph) => ({ subgraph, role: `${name}_${subgraph}`, password: randomBytes(12).toString("hex") }));
-  await grantServiceRoles(url.toString(), roles);
-  project.provide("databaseUrl", url.toString());
-  project.provide("serviceDatabaseUrls", Object.fromEntries(roles.map((role) => [role.subgraph, urlForRole(url.toString(), role)])));
-  project.provide("redisUrl", process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-
-  return async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await dropServiceRoles(adminUrl, roles.map((r) => r.role));
+  const teardown = async () => {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropServiceRoles(adminUrl, roles.map((r) => r.role));
+    } finally {
+      await admin.end();
+    }
   };
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    await migrateAll(url.toString());
+    await grantServiceRoles(url.toString(), roles);
+    project.provide("databaseUrl", url.toString());
+    project.provide("serviceDatabaseUrls", Object.fromEntries(roles.map((role) => [role.subgraph, urlForRole(url.toString(), role)])));
+    project.provide("redisUrl", process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  return teardown;
 }

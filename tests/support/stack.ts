@@ -13,7 +13,7 @@ import { startCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/se
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { testKeys } from "./keys.ts";
-import type { Logger } from "@melodi/kit";
+import { RELAY_TAG, type Logger } from "@melodi/kit";
 
 export interface StackOptions {
   router?: boolean;
@@ -57,7 +57,7 @@ export async function startStack(opts: StackOptions = {}) {
     log: opts.logs?.users,
     onQuery: (statement: string) => {
       // The outbox relay polls in the background (every second): not part of any request.
-      if (statement.includes('"OutboxEvent"')) return;
+      if (statement.includes(RELAY_TAG)) return;
       sql.count += 1;
       sql.statements.push(statement);
     },

@@ -77,8 +77,10 @@ export interface OutboxRelay {
 const BATCH = 100;
 const KEEP_DELIVERED = "7 days";
 const KNOWN_TYPES = Object.keys(EVENT_SUBSCRIBERS);
-/** Retries of a failing subscriber: exponential from 1 s, about 9 hours in all. */
-const ATTEMPTS = 15;
+/** Marks the relay's own statements (background work, not any request's) in logs and counters. */
+export const RELAY_TAG = "/* outbox relay */";
+/** Retries of a failing subscriber: exponential from 1 s (1, 2, 4 … 16,384 s), about 9 hours in all. */
+const ATTEMPTS = 16;
 
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   // Fails fast while Redis is down (no offline queue), so a round gives up instead of waiting.
@@ -123,7 +125,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     // Only types this relay knows: a newer producer's events (a rolling deploy) wait for a relay
     // that knows them (the hourly pass below reports them).
     const rows = await opts.db.$queryRawUnsafe<{ id: string; type: EventType; payload: EventPayloads[EventType]; createdAt: Date }[]>(
-      `SELECT "id"::text AS id, "type", "payload", "createdAt" FROM ${outbox} WHERE "deliveredAt" IS NULL AND "type" = ANY($1::text[]) ORDER BY "createdAt", "id" LIMIT ${BATCH}`,
+      `${RELAY_TAG} SELECT "id"::text AS id, "type", "payload", "createdAt" FROM ${outbox} WHERE "deliveredAt" IS NULL AND "type" = ANY($1::text[]) ORDER BY "createdAt", "id" LIMIT ${BATCH}`,
       KNOWN_TYPES,
     );
     const jobs = new Map<string, { name: string; data: DomainEvent; opts: { jobId: string; attempts: number; backoff: { type: "exponential"; delay: number }; removeOnComplete: number; removeOnFail: false } }[]>();
@@ -146,7 +148,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         throw err;
       }
     }
-    if (rows.length > 0) await opts.db.$executeRawUnsafe(`UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`, rows.map((r) => r.id));
+    if (rows.length > 0) await opts.db.$executeRawUnsafe(`${RELAY_TAG} UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`, rows.map((r) => r.id));
     return rows.length;
   }
 
@@ -160,8 +162,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
     if (Date.now() - lastCleanup > 3600_000) {
       lastCleanup = Date.now();
-      await opts.db.$executeRawUnsafe(`DELETE FROM ${outbox} WHERE "deliveredAt" < now() - interval '${KEEP_DELIVERED}'`);
-      const [unknown] = await opts.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${outbox} WHERE "deliveredAt" IS NULL AND NOT ("type" = ANY($1::text[]))`, KNOWN_TYPES);
+      await opts.db.$executeRawUnsafe(`${RELAY_TAG} DELETE FROM ${outbox} WHERE "deliveredAt" < now() - interval '${KEEP_DELIVERED}'`);
+      const [unknown] = await opts.db.$queryRawUnsafe<{ n: number }[]>(`${RELAY_TAG} SELECT count(*)::int AS n FROM ${outbox} WHERE "deliveredAt" IS NULL AND NOT ("type" = ANY($1::text[]))`, KNOWN_TYPES);
       if (unknown && unknown.n > 0) opts.log.error({ events: unknown.n }, "outbox relay: events of types this relay does not know wait undelivered");
     }
     return total;
