@@ -501,3 +501,34 @@ describe("/media-auth (what the media edge asks before serving audio)", () => {
     }
   });
 });
+
+describe("a listener that stops reading", () => {
+  it("loses the connection after the stall timeout, freeing the file and the buffers", async () => {
+    const file = path.join(work, "large.bin");
+    writeFileSync(file, randomBytes(48 * 1024 * 1024)); // more than loopback's socket buffers hold
+    let finished: Promise<void> | undefined;
+    let response: http.ServerResponse | undefined;
+    const server = http.createServer((_req, res) => {
+      response = res;
+      res.writeHead(200, { "content-length": 48 * 1024 * 1024 });
+      finished = writeFileRange(res, file, 0, 48 * 1024 * 1024, { stallTimeoutMs: 300 });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    // A client that sends its request and then never reads.
+    const socket = (await import("node:net")).connect(port, "127.0.0.1");
+    socket.pause();
+    socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    try {
+      const started = Date.now();
+      while (!finished && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+      const outcome = await Promise.race([finished!.then(() => "ended"), new Promise((resolve) => setTimeout(() => resolve("still writing"), 5000))]);
+      expect(outcome).toBe("ended");
+      expect(response!.destroyed).toBe(true);
+      expect(response!.writableFinished).toBe(false);
+    } finally {
+      socket.destroy();
+      server.close();
+    }
+  });
+});

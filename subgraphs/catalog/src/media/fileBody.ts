@@ -6,7 +6,9 @@
 //
 // Each response keeps at most IN_FLIGHT chunks between the disk and the socket, so a slow
 // listener holds 512 KiB, not the file; a buffer goes back to the pool only once the socket is
-// done with it (the write's callback), never while the kernel may still read from it.
+// done with it (the write's callback), never while the kernel may still read from it. A client
+// that takes nothing for `stallTimeoutMs` (a reader that stopped, a half-open connection) loses
+// the connection, which frees the file handle and the buffers.
 import type http from "node:http";
 import { open } from "node:fs/promises";
 
@@ -26,7 +28,8 @@ const giveBuffer = (buffer: Buffer) => {
  * turns out shorter than that, the connection is destroyed rather than ended, so the client sees
  * a truncated transfer, not a short body under a longer Content-Length.
  */
-export async function writeFileRange(res: http.ServerResponse, path: string, start: number, length: number): Promise<void> {
+export async function writeFileRange(res: http.ServerResponse, path: string, start: number, length: number, opts: { stallTimeoutMs?: number } = {}): Promise<void> {
+  const stallTimeoutMs = opts.stallTimeoutMs ?? 60_000;
   const file = await open(path, "r");
   let inFlight = 0;
   let wake: (() => void) | null = null;
@@ -37,8 +40,17 @@ export async function writeFileRange(res: http.ServerResponse, path: string, sta
     let position = start;
     while (position < end && !res.destroyed) {
       if (inFlight >= IN_FLIGHT) {
-        await new Promise<void>((resolve) => (wake = resolve));
+        let stalled: NodeJS.Timeout | undefined;
+        const progressed = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(true);
+          stalled = setTimeout(() => resolve(false), stallTimeoutMs);
+        });
+        clearTimeout(stalled);
         wake = null;
+        if (!progressed) {
+          res.destroy();
+          return;
+        }
         continue;
       }
       const buffer = takeBuffer();
