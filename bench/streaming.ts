@@ -31,6 +31,7 @@ import { root } from "../scripts/subgraphs.ts";
 import { createUrlSigner } from "../subgraphs/catalog/src/media/streaming.ts";
 import { findNginx, startEdge } from "../scripts/edge.ts";
 import { freePort, killAll, startService } from "./procs.ts";
+import { inRotation } from "./rounds.ts";
 
 const knob = (name: string, fallback: number) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : fallback);
 const READS = knob("BENCH_READS", 20);
@@ -150,14 +151,7 @@ try {
   if (hasCurl()) {
     const range = `${START}-${START + LENGTH - 1}`;
     const sides: Record<string, string> = { ...urls, file: `file://${file}` };
-    const names = Object.keys(sides);
-    const results: Record<string, number[]> = Object.fromEntries(names.map((side) => [side, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < names.length; i++) {
-        const side = names[(round + i) % names.length]!;
-        results[side]!.push(curlSpeed(sides[side]!, range, READS));
-      }
-    }
+    const results = await inRotation(Object.keys(sides), ROUNDS, (side) => curlSpeed(sides[side]!, range, READS));
     report("curl (one process per side and round, one connection; the file by file://)", results);
   } else {
     log("curl not found: the native-client figures are skipped");

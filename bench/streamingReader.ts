@@ -1,10 +1,12 @@
 // The reading side of `pnpm bench:streaming`, in a process of its own that loads nothing but
-// Node itself: the same reads measured inside the bench process (which has loaded the whole
-// stack) ran far slower, on both sides, from garbage collection over its larger heap.
+// Node itself (and bench/rounds.ts): the same reads measured inside the bench process (which has
+// loaded the whole stack) ran far slower, on both sides, from garbage collection over its larger
+// heap.
 // Argument: JSON { urls: { <side>: url }, file, start, length, reads, rounds }.
 // Prints JSON { <side>: [MB/s], file: [MB/s] }, one figure per round.
 import { createReadStream } from "node:fs";
 import http from "node:http";
+import { inRotation } from "./rounds.ts";
 
 const { urls, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as {
   urls: Record<string, string>;
@@ -59,13 +61,6 @@ const sides: Record<string, () => Promise<number>> = { file: () => readFile(file
 for (const [side, url] of Object.entries(urls)) sides[side] = () => readHttp(agent, url);
 const names = Object.keys(sides);
 for (const side of names) await measure(sides[side]!);
-const results: Record<string, number[]> = Object.fromEntries(names.map((side) => [side, []]));
-// Each round starts with a different side, so none always runs first (or last).
-for (let round = 0; round < ROUNDS; round++) {
-  for (let i = 0; i < names.length; i++) {
-    const side = names[(round + i) % names.length]!;
-    results[side]!.push(await measure(sides[side]!));
-  }
-}
+const results = await inRotation(names, ROUNDS, (side) => measure(sides[side]!));
 agent.destroy();
 console.log(JSON.stringify(results));

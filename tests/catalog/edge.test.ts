@@ -2,19 +2,18 @@
 // catalog's MEDIA_DIR after the catalog's /media-auth approves the link, and passing tus uploads
 // through. Needs nginx (`.ci/run` installs Debian's nginx-light); without it the file is skipped
 // and says so.
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
 import { accountWithRole } from "../support/catalog.ts";
+import { createAudioUpload, patchUpload, tone, TUS, tusAuth } from "../support/tus.ts";
 import type { TestAccount } from "../support/graphql.ts";
 import { findNginx, startEdge, type Edge } from "../../scripts/edge.ts";
 import { freePort } from "../../bench/procs.ts";
-import { mediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { createUrlSigner, type UrlSigner } from "../../subgraphs/catalog/src/media/streaming.ts";
 
 const nginx = findNginx();
@@ -136,27 +135,21 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
   });
 
   it("passes tus uploads through: authenticated, resumable, checked by the catalog", async () => {
-    const mp3 = path.join(work, "tone.mp3");
-    execFileSync(mediaConfig().ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-b:a", "128k", mp3]);
-    const tone = readFileSync(mp3);
-    const tus = { "tus-resumable": "1.0.0" };
-    const metadata = `kind ${Buffer.from("audio").toString("base64")}`;
-    const anonymous = await fetch(`${edge.url}/uploads/`, { method: "POST", headers: { ...tus, "upload-length": String(tone.length), "upload-metadata": metadata } });
+    const audio = tone(path.join(work, "tone.mp3"), 440, 2);
+    const anonymous = await createAudioUpload(edge.url, TUS, audio.length);
     expect(anonymous.status).toBe(401);
 
-    const auth = { ...tus, authorization: `Bearer ${artist.accessToken}` };
-    const created = await fetch(`${edge.url}/uploads/`, { method: "POST", headers: { ...auth, "upload-length": String(tone.length), "upload-metadata": metadata } });
+    const auth = tusAuth(artist.accessToken);
+    const created = await createAudioUpload(edge.url, auth, audio.length);
     expect(created.status).toBe(201);
     const location = new URL(created.headers.get("location")!, edge.url).toString();
     expect(location.startsWith(`${edge.url}/uploads/`)).toBe(true);
-    const half = Math.floor(tone.length / 2);
-    const patch = (offset: number, body: Buffer) =>
-      fetch(location, { method: "PATCH", headers: { ...auth, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }, body });
-    expect((await patch(0, tone.subarray(0, half))).status).toBe(204);
+    const half = Math.floor(audio.length / 2);
+    expect((await patchUpload(location, auth, 0, audio.subarray(0, half))).status).toBe(204);
     const head = await fetch(location, { method: "HEAD", headers: auth });
     expect(head.headers.get("upload-offset")).toBe(String(half));
-    expect((await patch(half, tone.subarray(half))).status).toBe(204);
+    expect((await patchUpload(location, auth, half, audio.subarray(half))).status).toBe(204);
     const done = await fetch(location, { method: "HEAD", headers: auth });
-    expect(done.headers.get("upload-offset")).toBe(String(tone.length));
+    expect(done.headers.get("upload-offset")).toBe(String(audio.length));
   });
 });

@@ -1,7 +1,6 @@
 // Upload locks in Redis (media/uploadLocks.ts): what lets any catalog replica take any request
 // of a resumable upload. Two lockers on separate connections stand for two replicas.
 import { randomUUID } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -10,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis, type Redis } from "@melodi/kit";
 import { createUploadLocker, type UploadLocker } from "../../subgraphs/catalog/src/media/uploadLocks.ts";
 import { startCatalog } from "../../subgraphs/catalog/src/service.ts";
-import { mediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { accountWithRole } from "../support/catalog.ts";
+import { createAudioUpload, patchUpload, tone, tusAuth } from "../support/tus.ts";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `test:locks:${randomUUID()}:`;
@@ -112,23 +111,21 @@ describe("one upload through two catalog replicas", () => {
     const second = await startCatalog({ ...stack.catalogConfig, port: 0 });
     try {
       const artist = await accountWithRole(stack, stack.router!.url, "ARTIST");
-      const mp3 = path.join(work, "hang.mp3");
-      execFileSync(mediaConfig().ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=550:duration=3", "-b:a", "128k", mp3]);
-      const tone = readFileSync(mp3);
+      const audio = tone(path.join(work, "hang.mp3"), 550, 3);
       const one = new URL(stack.catalog!.url);
       const two = second.url.replace(/\/graphql$/, "");
-      const auth = { "tus-resumable": "1.0.0", authorization: `Bearer ${artist.accessToken}` };
-      const created = await fetch(`${one.origin}/uploads/`, { method: "POST", headers: { ...auth, "upload-length": String(tone.length), "upload-metadata": `kind ${Buffer.from("audio").toString("base64")}` } });
+      const auth = tusAuth(artist.accessToken);
+      const created = await createAudioUpload(one.origin, auth, audio.length);
       const location = created.headers.get("location")!;
 
       // Replica one: a PATCH that sends a third of the file, then hangs (a dropped mobile link).
-      const third = Math.floor(tone.length / 3);
+      const third = Math.floor(audio.length / 3);
       let hungEnded = false;
-      const hung = http.request({ host: one.hostname, port: one.port, path: location, method: "PATCH", headers: { ...auth, "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": String(tone.length) } });
+      const hung = http.request({ host: one.hostname, port: one.port, path: location, method: "PATCH", headers: { ...auth, "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": String(audio.length) } });
       hung.on("response", (res) => res.resume().on("end", () => (hungEnded = true)));
       hung.on("error", () => (hungEnded = true));
       hung.on("close", () => (hungEnded = true));
-      hung.write(tone.subarray(0, third));
+      hung.write(audio.subarray(0, third));
       await new Promise((resolve) => setTimeout(resolve, 300));
 
       // Replica two: the client resumes. Its HEAD needs the lock replica one holds.
@@ -139,10 +136,10 @@ describe("one upload through two catalog replicas", () => {
       expect(offset).toBe(third);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(hungEnded, "the hanging request on replica one was ended").toBe(true);
-      const rest = await fetch(`${two}${location}`, { method: "PATCH", headers: { ...auth, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }, body: tone.subarray(offset) });
+      const rest = await patchUpload(`${two}${location}`, auth, offset, audio.subarray(offset));
       expect(rest.status).toBe(204);
       const id = location.split("/").pop()!;
-      expect(readFileSync(stack.catalog!.services.media.uploads.filePath(id)).equals(tone)).toBe(true);
+      expect(readFileSync(stack.catalog!.services.media.uploads.filePath(id)).equals(audio)).toBe(true);
       hung.destroy();
     } finally {
       await second.stop();
@@ -153,26 +150,22 @@ describe("one upload through two catalog replicas", () => {
     const second = await startCatalog({ ...stack.catalogConfig, port: 0 });
     try {
       const artist = await accountWithRole(stack, stack.router!.url, "ARTIST");
-      const mp3 = path.join(work, "tone.mp3");
-      execFileSync(mediaConfig().ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=2", "-b:a", "128k", mp3]);
-      const tone = readFileSync(mp3);
+      const audio = tone(path.join(work, "tone.mp3"), 330, 2);
       const one = stack.catalog!.url.replace(/\/graphql$/, "");
       const two = second.url.replace(/\/graphql$/, "");
-      const auth = { "tus-resumable": "1.0.0", authorization: `Bearer ${artist.accessToken}` };
-      const created = await fetch(`${one}/uploads/`, { method: "POST", headers: { ...auth, "upload-length": String(tone.length), "upload-metadata": `kind ${Buffer.from("audio").toString("base64")}` } });
+      const auth = tusAuth(artist.accessToken);
+      const created = await createAudioUpload(one, auth, audio.length);
       expect(created.status).toBe(201);
       const location = created.headers.get("location")!;
-      const half = Math.floor(tone.length / 2);
-      const patch = (base: string, offset: number, body: Buffer) =>
-        fetch(`${base}${location}`, { method: "PATCH", headers: { ...auth, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }, body });
-      expect((await patch(one, 0, tone.subarray(0, half))).status).toBe(204);
+      const half = Math.floor(audio.length / 2);
+      expect((await patchUpload(`${one}${location}`, auth, 0, audio.subarray(0, half))).status).toBe(204);
       const head = await fetch(`${two}${location}`, { method: "HEAD", headers: auth });
       expect(head.headers.get("upload-offset")).toBe(String(half));
-      expect((await patch(two, half, tone.subarray(half))).status).toBe(204);
+      expect((await patchUpload(`${two}${location}`, auth, half, audio.subarray(half))).status).toBe(204);
       const id = location.split("/").pop()!;
       const row = await stack.catalog!.services.db.mediaUpload.findUnique({ where: { id } });
-      expect(row).toMatchObject({ kind: "AUDIO", size: tone.length, rejectedReason: null });
-      expect(readFileSync(stack.catalog!.services.media.uploads.filePath(id)).equals(tone)).toBe(true);
+      expect(row).toMatchObject({ kind: "AUDIO", size: audio.length, rejectedReason: null });
+      expect(readFileSync(stack.catalog!.services.media.uploads.filePath(id)).equals(audio)).toBe(true);
     } finally {
       await second.stop();
     }

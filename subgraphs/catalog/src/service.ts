@@ -1,7 +1,7 @@
 // Builds and starts the catalog subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
 import path from "node:path";
-import { CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
+import { bullPrefix, CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -45,6 +45,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
   const authenticator = createAuthenticator({ keys: config.publicKeys, redis });
 
+  const queuePrefix = bullPrefix(config.redisKeyPrefix);
   const mediaSettings = mediaConfig(config.media);
   const storage = createLocalStorage(path.join(mediaSettings.dir, "store"));
   let ownUrl = "";
@@ -57,7 +58,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     storage,
     log: log.child({ component: "transcode" }),
     redisUrl: config.redisUrl,
-    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    prefix: queuePrefix,
     ffmpegPath: mediaSettings.ffmpegPath,
     ffprobePath: mediaSettings.ffprobePath,
     workDir: path.join(mediaSettings.dir, "work"),
@@ -71,7 +72,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     uploads,
     log: log.child({ component: "cleanup" }),
     redisUrl: config.redisUrl,
-    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    prefix: queuePrefix,
     worker: mediaSettings.worker,
   });
   // Events from other subgraphs (DESIGN.md §6).
@@ -80,7 +81,7 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     db: db as unknown as TransactionalDb,
     schema: "catalog",
     redisUrl: config.redisUrl,
-    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    prefix: queuePrefix,
     log: log.child({ component: "events" }),
     handlers: catalogEventHandlers,
   });

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
+import { withTimeout } from "./timeout.ts";
 
 /** Every event, what it carries, and which subgraphs consume it. */
 export interface EventPayloads {
@@ -104,14 +105,6 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           const ready = () => (clearTimeout(timer), resolve());
           connection.once("ready", ready);
         });
-  const withTimeout = <T>(work: Promise<T>, ms: number) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-      work.then(
-        (value) => (clearTimeout(timer), resolve(value)),
-        (err: unknown) => (clearTimeout(timer), reject(err)),
-      );
-    });
   const outbox = table(opts.schema, "OutboxEvent");
   let running: Promise<number> | null = null;
   let again = false;
@@ -139,7 +132,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
     for (const [subscriber, list] of jobs) {
       try {
-        await withTimeout(queue(subscriber).addBulk(list), 5000);
+        await withTimeout(queue(subscriber).addBulk(list), 5000, "Redis did not answer within 5000 ms");
       } catch (err) {
         // A queue whose setup failed stays failed: start afresh next round.
         const broken = queues.get(subscriber);

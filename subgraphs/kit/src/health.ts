@@ -1,4 +1,5 @@
 // Health of a service and of what it depends on, as `/health` reports it (DESIGN.md §11).
+import { withTimeout } from "./timeout.ts";
 export interface CheckResult {
   status: "ok" | "down";
   latencyMs: number;
@@ -15,21 +16,13 @@ export interface HealthReport {
 
 async function runCheck(check: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(check(), timeoutMs);
     return { status: "ok", latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
     // A short reason, never a connection string or stack.
     const reason = err instanceof Error && /no answer within/.test(err.message) ? err.message : "unreachable";
     return { status: "down", latencyMs: Math.round(performance.now() - started), error: reason };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

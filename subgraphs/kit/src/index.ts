@@ -13,3 +13,4 @@ export * from "./config.ts";
 export * from "./prisma.ts";
 export * from "./validation.ts";
 export * from "./events.ts";
+export * from "./timeout.ts";

@@ -1,6 +1,6 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
-import { createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
+import { bullPrefix, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -34,7 +34,7 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
     db: db as unknown as TransactionalDb,
     schema: "users",
     redisUrl: config.redisUrl,
-    prefix: `${config.redisKeyPrefix ?? process.env.REDIS_KEY_PREFIX ?? "melodi:"}bull`,
+    prefix: bullPrefix(config.redisKeyPrefix),
     log: log.child({ component: "outbox" }),
   });
   const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS), events };

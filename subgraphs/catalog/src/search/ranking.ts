@@ -102,11 +102,18 @@ function listed(kind: SearchType): { table: Prisma.Sql; visible: Prisma.Sql } {
   return { table: kind === "SONG" ? Prisma.sql`"catalog"."Song"` : Prisma.sql`"catalog"."Collection"`, visible: Prisma.sql`listed` };
 }
 
-/** The first `want` rows of `ranked` (id and searchLength of one kind's texts), with their score. */
-function scored(q: string, kind: SearchType, ranked: Prisma.Sql, want: number): Prisma.Sql {
-  return Prisma.sql`(SELECT r.id::text AS id, ${kind}::text AS kind, r."searchLength" AS len,
-      (0.7 * word_similarity(${q}, t."searchText") + 0.3 * similarity(${q}, t."searchText"))::float8 AS score
-    FROM (${ranked} ORDER BY n."searchLength", n.id LIMIT ${want}) r JOIN ${listed(kind).table} t ON t.id = r.id)`;
+/**
+ * One statement: for each kind, the first `want` rows (in rank order) of the candidates
+ * `candidates` selects from its table (id and searchLength, aliased n), with their score.
+ */
+function bestOfEachKind(db: Db, q: string, kinds: SearchType[], want: number, candidates: (table: Prisma.Sql, visible: Prisma.Sql) => Prisma.Sql): Promise<RankedRow[]> {
+  const perKind = kinds.map((kind) => {
+    const { table, visible } = listed(kind);
+    return Prisma.sql`(SELECT r.id::text AS id, ${kind}::text AS kind, r."searchLength" AS len,
+        (0.7 * word_similarity(${q}, t."searchText") + 0.3 * similarity(${q}, t."searchText"))::float8 AS score
+      FROM (${candidates(table, visible)} ORDER BY n."searchLength", n.id LIMIT ${want}) r JOIN ${table} t ON t.id = r.id)`;
+  });
+  return db.$queryRaw<RankedRow[]>(Prisma.join(perKind, " UNION ALL "));
 }
 
 /** The best `want` texts matching `match`, over every kind, in rank order. */
@@ -116,16 +123,10 @@ async function rankedMatches(db: Db, q: string, match: Prisma.Sql, kinds: Search
     // The shortest `window` listed texts, in rank order, tested one by one: an index-only scan
     // (the index holds the text's vector), and the LIMIT keeps the planner from trading it for
     // the GIN index.
-    const walked = await db.$queryRaw<RankedRow[]>(
-      Prisma.join(
-        kinds.map((kind) => {
-          const { table, visible } = listed(kind);
-          const shortest = Prisma.sql`SELECT id, "searchVector", "searchLength" FROM ${table} WHERE ${visible} ORDER BY "searchLength", id LIMIT ${window}`;
-          return scored(q, kind, Prisma.sql`SELECT n.* FROM (${shortest}) n WHERE ${match}`, want);
-        }),
-        " UNION ALL ",
-      ),
-    );
+    const walked = await bestOfEachKind(db, q, kinds, want, (table, visible) => {
+      const shortest = Prisma.sql`SELECT id, "searchVector", "searchLength" FROM ${table} WHERE ${visible} ORDER BY "searchLength", id LIMIT ${window}`;
+      return Prisma.sql`SELECT n.* FROM (${shortest}) n WHERE ${match}`;
+    });
     for (const kind of kinds) {
       const rows = walked.filter((row) => row.kind === kind);
       if (rows.length === want) byKind.set(kind, rows);
@@ -135,16 +136,10 @@ async function rankedMatches(db: Db, q: string, match: Prisma.Sql, kinds: Search
   if (rest.length > 0) {
     // Every match of the kind, then sorted ("OFFSET 0" keeps the planner from walking the
     // rank index instead of using the GIN one).
-    const sorted = await db.$queryRaw<RankedRow[]>(
-      Prisma.join(
-        rest.map((kind) => {
-          const { table, visible } = listed(kind);
-          const all = Prisma.sql`SELECT n.id, n."searchLength" FROM ${table} n WHERE ${match} AND ${visible} OFFSET 0`;
-          return scored(q, kind, Prisma.sql`SELECT n.* FROM (${all}) n`, want);
-        }),
-        " UNION ALL ",
-      ),
-    );
+    const sorted = await bestOfEachKind(db, q, rest, want, (table, visible) => {
+      const all = Prisma.sql`SELECT n.id, n."searchLength" FROM ${table} n WHERE ${match} AND ${visible} OFFSET 0`;
+      return Prisma.sql`SELECT n.* FROM (${all}) n`;
+    });
     for (const kind of rest) byKind.set(kind, sorted.filter((row) => row.kind === kind));
   }
   return [...byKind.values()]
