@@ -14,3 +14,4 @@ export * from "./prisma.ts";
 export * from "./validation.ts";
 export * from "./events.ts";
 export * from "./timeout.ts";
+export * from "./manifest.ts";
