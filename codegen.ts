@@ -1,48 +1,29 @@
 // GraphQL Code Generator: resolver types for each subgraph (federation-aware), and the typed
 // client the backoffice uses, from the composed supergraph and schema/operations/*.graphql.
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { loadManifest } from "@melodi/kit/manifest";
 
-const subgraphs = ["users", "catalog"];
+const subgraphs = loadManifest().subgraphs;
 
-const resolverConfig = (name: string) => ({
+const resolverConfig = (mappers: Record<string, string>) => ({
   federation: true,
   useIndexSignature: true,
   useTypeImports: true,
   enumsAsTypes: true,
   contextType: `../context.ts#Context`,
-  mappers: mappers[name] ?? {},
+  // Resolver parent types: what our resolvers pass around instead of the GraphQL shape.
+  mappers: Object.fromEntries(Object.entries(mappers).map(([type, model]) => [type, `../models.ts#${model}`])),
   scalars: { DateTime: "Date | string", Date: "Date | string" },
   avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
 });
-
-/** Resolver parent types: what our resolvers pass around instead of the GraphQL shape. */
-const mappers: Record<string, Record<string, string>> = {
-  users: {
-    User: "../models.ts#UserModel",
-    Profile: "../models.ts#ProfileModel",
-    FollowEdge: "../models.ts#FollowEdgeModel",
-  },
-  catalog: {
-    Artist: "../models.ts#ArtistRow",
-    Collection: "../models.ts#CollectionRow",
-    Song: "../models.ts#SongRow",
-    Genre: "../models.ts#GenreRow",
-    ArtistPick: "../models.ts#PickModel",
-    Track: "../models.ts#TrackModel",
-    About: "../models.ts#AboutModel",
-    Discography: "../models.ts#DiscographyModel",
-    User: "../models.ts#UserRef",
-    SearchEdge: "../models.ts#SearchEdgeModel",
-  },
-};
 
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...Object.fromEntries(
-      subgraphs.map((name) => [
+      subgraphs.map(({ name, mappers }) => [
         `subgraphs/${name}/src/generated/graphql.ts`,
-        { schema: `subgraphs/${name}/src/**/*.graphql`, plugins: ["typescript", "typescript-resolvers"], config: resolverConfig(name) },
+        { schema: `subgraphs/${name}/src/**/*.graphql`, plugins: ["typescript", "typescript-resolvers"], config: resolverConfig(mappers) },
       ]),
     ),
     // The backoffice's typed client: one TypedDocumentNode per operation, checked against the

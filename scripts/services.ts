@@ -14,6 +14,8 @@ const LOCAL_PG_PORT = 54329;
 
 export interface Started {
   url: string;
+  /** Whether this process started it (and stop() ends it); false: it was already running. */
+  owned: boolean;
   stop(): Promise<void>;
 }
 
@@ -37,11 +39,11 @@ async function freePort(from: number): Promise<number> {
  * .data/postgres between runs (local stack); tests get a throwaway cluster.
  */
 export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: string) => void }): Promise<Started> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, owned: false, stop: async () => {} };
   const log = opts.log ?? (() => {});
   // The local stack's Postgres is already up (`pnpm start` is running): use it as it is.
   if (opts.persistent && (await portAnswers(LOCAL_PG_PORT))) {
-    return { url: `postgresql://postgres:postgres@127.0.0.1:${LOCAL_PG_PORT}/melodi`, stop: async () => {} };
+    return { url: `postgresql://postgres:postgres@127.0.0.1:${LOCAL_PG_PORT}/melodi`, owned: false, stop: async () => {} };
   }
   const databaseDir = opts.persistent ? path.join(root, ".data/postgres") : mkdtempSync(path.join(os.tmpdir(), "melodi-pg-"));
   const port = opts.persistent ? LOCAL_PG_PORT : await freePort(54340);
@@ -74,6 +76,7 @@ export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: st
   log(`embedded Postgres on port ${port}`);
   return {
     url,
+    owned: true,
     async stop() {
       await server.stop();
       if (!opts.persistent) rmSync(databaseDir, { recursive: true, force: true });
@@ -83,8 +86,8 @@ export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: st
 
 /** REDIS_URL when set; else a Redis answering on 6379; else a redis-server started here. */
 export async function ensureRedis(opts: { log?: (msg: string) => void } = {}): Promise<Started> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
-  if (await portAnswers(6379)) return { url: "redis://127.0.0.1:6379", stop: async () => {} };
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, owned: false, stop: async () => {} };
+  if (await portAnswers(6379)) return { url: "redis://127.0.0.1:6379", owned: false, stop: async () => {} };
   const port = await freePort(6390);
   let child: ChildProcess;
   try {
@@ -105,6 +108,7 @@ export async function ensureRedis(opts: { log?: (msg: string) => void } = {}): P
   opts.log?.(`started redis-server on port ${port}`);
   return {
     url: `redis://127.0.0.1:${port}`,
+    owned: true,
     async stop() {
       child.kill();
     },

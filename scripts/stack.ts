@@ -1,23 +1,16 @@
-// The whole stack in one process tree, for `pnpm start` and benchmarks: Postgres and Redis
-// (scripts/services.ts), migrations, seed data, signing keys, the users subgraph and the router.
+// The whole stack in one process, for `pnpm start`: Postgres and Redis (scripts/services.ts),
+// migrations, demo data, signing keys, every subgraph of subgraphs.json and the router. Each
+// subgraph is configured exactly as in production, by its main.ts's configFromEnv from one set
+// of settings, so a setting (MEDIA_DIR, LIMIT_*, ...) means the same to the seed and to the
+// service, and a new subgraph needs no line here.
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parsePublicKeys, type PublicKeys } from "@melodi/kit";
+import { loadManifest, parsePublicKeys, portVariable, type DemoSeed, type PublicKeys, type RunningService, type ServiceConfig } from "@melodi/kit";
 import { migrateAll } from "./db/migrations.ts";
 import { ensurePostgres, ensureRedis } from "./services.ts";
 import { root, SUBGRAPHS } from "./subgraphs.ts";
-import { startUsers } from "../subgraphs/users/src/service.ts";
-import { authLimitSettingsFromEnv } from "../subgraphs/users/src/accounts/limits.ts";
-import { createDb } from "../subgraphs/users/src/db.ts";
-import { DEMO_ARTIST_EMAIL, ensureAdmin, seedDemoUsers } from "../subgraphs/users/src/seed.ts";
-import { createDb as createCatalogDb } from "../subgraphs/catalog/src/db.ts";
-import { seedCatalog } from "../subgraphs/catalog/src/seed.ts";
-import { seedDemoAudio } from "../subgraphs/catalog/src/media/demoAudio.ts";
-import { mediaConfig } from "../subgraphs/catalog/src/media/config.ts";
-import { createLocalStorage } from "../subgraphs/catalog/src/media/storage.ts";
 import { startRouter } from "../router/src/router.ts";
-import { startCatalog } from "../subgraphs/catalog/src/service.ts";
 
 export interface Keys {
   signingKey: { kid: string; privateKey: string };
@@ -45,80 +38,106 @@ export function loadKeys(log: (msg: string) => void): Keys {
   return JSON.parse(readFileSync(file, "utf8")) as Keys;
 }
 
-export interface StackOptions {
-  routerPort?: number;
-  log?: (msg: string) => void;
-  seed?: boolean;
-  /** Limits off (benchmarks hammer one account from one address). */
-  unlimited?: boolean;
+/** What every subgraph's src/main.ts exports (see ARCHITECTURE.md "Add a subgraph"). */
+export interface SubgraphMain {
+  configFromEnv(env: NodeJS.ProcessEnv): ServiceConfig;
+  start(config: ServiceConfig): Promise<RunningService>;
 }
 
-export async function startLocalStack(opts: StackOptions = {}) {
-  const log = opts.log ?? ((msg: string) => console.log(`» ${msg}`));
-  const postgres = await ensurePostgres({ persistent: true, log });
-  const redis = await ensureRedis({ log });
-  const applied = await migrateAll(postgres.url);
-  for (const [subgraph, names] of Object.entries(applied)) if (names.length) log(`${subgraph}: applied ${names.join(", ")}`);
+export const subgraphMain = (name: string) => import(path.join(root, "subgraphs", name, "src/main.ts")) as Promise<SubgraphMain>;
 
-  if (opts.seed !== false) {
-    const db = createDb({ databaseUrl: postgres.url });
-    const admin = {
-      email: process.env.ADMIN_EMAIL ?? "admin@melodi.local",
-      password: process.env.ADMIN_PASSWORD ?? "change-me-admin",
-      handle: process.env.ADMIN_HANDLE ?? "admin",
-    };
-    const made = await ensureAdmin(db, admin);
-    const demo = await seedDemoUsers(db);
-    if (demo) log(`seeded ${demo} demo users (password "listen-to-melodi", e.g. ana@demo.melodi.app)`);
-    log(made.created ? `created admin ${admin.email} (password from ADMIN_PASSWORD${process.env.ADMIN_PASSWORD ? "" : ', default "change-me-admin"'})` : `admin ${admin.email} exists (its password is not changed by ADMIN_PASSWORD)`);
-    const demoArtist = await db.user.findUnique({ where: { email: DEMO_ARTIST_EMAIL }, select: { id: true } });
-    await db.$disconnect();
-    const catalogDb = createCatalogDb({ databaseUrl: postgres.url });
-    const started = performance.now();
-    const catalog = await seedCatalog(catalogDb, { size: "demo", managerUserId: demoArtist?.id });
-    if (catalog) {
-      log(`seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`);
-      const media = mediaConfig({ dir: process.env.MEDIA_DIR });
-      const playable = await seedDemoAudio(catalogDb, createLocalStorage(path.join(media.dir, "store")), media.ffmpegPath);
-      log(`gave ${playable} demo songs playable audio (short tones)`);
-    }
-    await catalogDb.$disconnect();
+/** A subgraph's demo seed (src/demo.ts), if it has one. */
+async function demoSeedOf(name: string): Promise<((seed: DemoSeed) => Promise<void>) | undefined> {
+  const file = path.join(root, "subgraphs", name, "src/demo.ts");
+  if (!existsSync(file)) return undefined;
+  return ((await import(file)) as { seedDemo?: (seed: DemoSeed) => Promise<void> }).seedDemo;
+}
+
+export interface StackOptions {
+  log?: (msg: string) => void;
+  seed?: boolean;
+  /**
+   * Where what has started is recorded (stopStarted stops it): given by a caller that may have
+   * to stop a stack still starting (a signal during the seed).
+   */
+  started?: StartedService[];
+}
+
+export interface StartedService {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** Stops what has started, last first, printing each with the time it took. */
+export async function stopStarted(started: StartedService[]): Promise<void> {
+  while (started.length > 0) {
+    const service = started.pop()!;
+    const t = performance.now();
+    process.stdout.write(`» stopping ${service.name} … `);
+    await service.stop().catch((err: unknown) => process.stdout.write(`(${err instanceof Error ? err.message : String(err)}) `));
+    process.stdout.write(`${Math.round(performance.now() - t)} ms\n`);
   }
+}
 
-  const keys = loadKeys(log);
-  // USERS_PORT / CATALOG_PORT move a subgraph, e.g. to run beside another stack.
-  const port = (name: string) => Number(process.env[`${name.toUpperCase()}_PORT`] ?? SUBGRAPHS.find((s) => s.name === name)!.port);
-  const unlimited = { loginPerIpPerMinute: 1e9, failedLoginsPerAccount: 1e9, registerPerIpPerHour: 1e9 };
-  const users = await startUsers({
-    port: port("users"),
-    databaseUrl: postgres.url,
-    redisUrl: redis.url,
-    signingKey: keys.signingKey,
-    publicKeys: keys.publicKeys,
-    limits: opts.unlimited ? unlimited : authLimitSettingsFromEnv(process.env),
-  });
-  const catalog = await startCatalog({ port: port("catalog"), databaseUrl: postgres.url, redisUrl: redis.url, publicKeys: keys.publicKeys });
-  const router = await startRouter({
-    port: opts.routerPort ?? Number(process.env.PORT ?? 4000),
-    supergraphPath: path.join(root, "schema/supergraph.graphql"),
-    subgraphUrls: { users: users.url, catalog: catalog.url },
-    redisUrl: redis.url,
-    publicKeys: keys.publicKeys,
-    requestsPerMinute: opts.unlimited ? 1e9 : Number(process.env.LIMIT_REQUESTS_PER_MINUTE ?? 600),
-  });
-  return {
-    databaseUrl: postgres.url,
-    redisUrl: redis.url,
-    keys,
-    users,
-    catalog,
-    router,
-    async stop() {
-      await router.stop();
-      await catalog.stop();
-      await users.stop();
-      await redis.stop();
-      await postgres.stop();
-    },
-  };
+export interface LocalStack {
+  databaseUrl: string;
+  redisUrl: string;
+  keys: Keys;
+  subgraphs: { name: string; url: string }[];
+  router: RunningService;
+  /** Stops everything started, last first, saying what it waits for. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(opts: StackOptions = {}): Promise<LocalStack> {
+  const log = opts.log ?? ((msg: string) => console.log(`» ${msg}`));
+  const started = opts.started ?? [];
+  const stop = () => stopStarted(started);
+  try {
+    const postgres = await ensurePostgres({ persistent: true, log });
+    if (postgres.owned) started.push({ name: "the embedded Postgres", stop: postgres.stop });
+    const redis = await ensureRedis({ log });
+    if (redis.owned) started.push({ name: "redis-server", stop: redis.stop });
+    const applied = await migrateAll(postgres.url);
+    for (const [subgraph, names] of Object.entries(applied)) if (names.length) log(`${subgraph}: applied ${names.join(", ")}`);
+
+    const keys = loadKeys(log);
+    // One set of settings for every subgraph and its seed, as a deployment would give them.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV ?? "development",
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
+      JWT_SIGNING_KID: keys.signingKey.kid,
+      JWT_SIGNING_KEY: keys.signingKey.privateKey,
+      MEDIA_DIR: path.resolve(root, process.env.MEDIA_DIR || ".data/media"),
+    };
+    if (opts.seed !== false) {
+      const shared: DemoSeed["shared"] = {};
+      for (const { name } of SUBGRAPHS) await (await demoSeedOf(name))?.({ databaseUrl: postgres.url, env, log, shared });
+    }
+
+    const subgraphs: { name: string; url: string }[] = [];
+    for (const { name, port } of SUBGRAPHS) {
+      const main = await subgraphMain(name);
+      // <NAME>_PORT moves a subgraph, e.g. to run beside another stack.
+      const service = await main.start(main.configFromEnv({ ...env, PORT: process.env[portVariable(name)] ?? String(port) }));
+      started.push({ name: `the ${name} subgraph`, stop: () => service.stop() });
+      subgraphs.push({ name, url: service.url });
+    }
+    const router = await startRouter({
+      port: Number(process.env.PORT ?? loadManifest().router.port),
+      supergraphPath: path.join(root, "schema/supergraph.graphql"),
+      subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
+      redisUrl: redis.url,
+      publicKeys: keys.publicKeys,
+      requestsPerMinute: Number(process.env.LIMIT_REQUESTS_PER_MINUTE || 600),
+    });
+    started.push({ name: "the router", stop: () => router.stop() });
+    return { databaseUrl: postgres.url, redisUrl: redis.url, keys, subgraphs, router, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -1,16 +1,12 @@
-// The subgraphs of the supergraph: where each one's SDL lives and where it listens locally.
-// Adding a subgraph means adding it here (and its prisma/<name>/ folder).
+// The subgraphs of the supergraph, from subgraphs.json (the one list, read through the kit),
+// and where each one's SDL lives.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { loadManifest, REPO_ROOT } from "@melodi/kit/manifest";
 
-export const root = path.resolve(import.meta.dirname, "..");
+export const root = REPO_ROOT;
 
-export const SUBGRAPHS = [
-  { name: "users", port: 4001 },
-  { name: "catalog", port: 4002 },
-] as const;
-
-export type SubgraphName = (typeof SUBGRAPHS)[number]["name"];
+export const SUBGRAPHS = loadManifest().subgraphs;
 
 function graphqlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })

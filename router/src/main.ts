@@ -1,6 +1,6 @@
 // Entry point of the router: settings from the environment (see README "Configuration").
 import path from "node:path";
-import { parsePublicKeys } from "@melodi/kit";
+import { parsePublicKeys, stopOnSignals } from "@melodi/kit";
 import { startRouter } from "./router.ts";
 
 const env = process.env;
@@ -29,6 +29,4 @@ const router = await startRouter({
 });
 console.log(`router ready at ${router.url}`);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void router.stop().then(() => process.exit(0)));
-}
+stopOnSignals(router);

@@ -74,6 +74,9 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
   const server = new ApolloServer<RouterContext>({
     gateway,
     introspection: development,
+    // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
+    // handlers would race it and re-raise the signal mid-shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     validationRules: [queryLimitsRule(config.queryLimits ?? DEFAULT_QUERY_LIMITS)],

@@ -3,6 +3,7 @@
 // file checks what they must not be able to do.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { subgraphNames } from "@melodi/kit";
 import { grantServiceRoles } from "../../scripts/db/roles.ts";
 
 const urls = inject("serviceDatabaseUrls");
@@ -38,13 +39,19 @@ describe("service roles", () => {
   });
 
   it("cannot touch another subgraph's schema", async () => {
+    // Every pair of subgraphs: none reads another's migration history or tables.
+    for (const subgraph of subgraphNames()) {
+      for (const other of subgraphNames().filter((o) => o !== subgraph)) {
+        expect(await outcome(subgraph, `SELECT count(*) FROM "${other}"."_prisma_migrations"`), `${subgraph} → ${other}`).toBe(DENIED);
+      }
+    }
     expect(await outcome("catalog", `SELECT count(*) FROM "users"."User"`)).toBe(DENIED);
     expect(await outcome("catalog", `SELECT count(*) FROM "users"."Credential"`)).toBe(DENIED);
     expect(await outcome("users", `SELECT count(*) FROM "catalog"."Artist"`)).toBe(DENIED);
   });
 
   it("cannot change the schema or its migration history", async () => {
-    for (const subgraph of ["users", "catalog"]) {
+    for (const subgraph of subgraphNames()) {
       expect(await outcome(subgraph, `CREATE TABLE "${subgraph}"."intruder" (id int)`), subgraph).toBe(DENIED);
       expect(await outcome(subgraph, `DROP TABLE "${subgraph}"."_prisma_migrations"`), subgraph).toBe(DENIED);
       expect(await outcome(subgraph, `SELECT count(*) FROM "${subgraph}"."_prisma_migrations"`), subgraph).toBe(DENIED);

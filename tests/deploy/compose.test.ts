@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { COMMON_SUBGRAPH_ENV, dbPasswordVariable, loadManifest, parseManifest } from "@melodi/kit/manifest";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFileSync(path.join(root, file), "utf8");
@@ -29,31 +30,32 @@ const composeSource = read("docker-compose.yml");
 const compose = parse(composeSource) as ComposeFile;
 const services = compose.services ?? {};
 
-/** The services the stack needs; `migrate` and `seed` are one-shot jobs. */
-const SERVICES = ["postgres", "redis", "migrate", "seed", "users", "catalog", "router", "edge"] as const;
+const manifest = loadManifest();
+const SUBGRAPH_NAMES = manifest.subgraphs.map((s) => s.name);
+
+/** The services the stack needs: the stores, the one-shot jobs, every subgraph, the router, the edge. */
+const SERVICES = ["postgres", "redis", "migrate", "seed", ...SUBGRAPH_NAMES, "router", "edge"];
 const ONE_SHOT = new Set(["migrate", "seed"]);
 
 /**
- * What each Melodi service reads from its environment (its main.ts, plus kit's commonConfig for
- * subgraphs). `required`: the service fails without it, or its default (127.0.0.1, development
- * mode) is wrong inside a container. `optional`: read, with a sensible default.
+ * What each Melodi service reads from its environment (its main.ts, plus kit's config.ts for
+ * subgraphs; for subgraphs, from subgraphs.json). `required`: the service fails without it, or
+ * its default (127.0.0.1, development mode) is wrong inside a container. `optional`: read, with
+ * a sensible default.
  */
 const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optional: string[] }> = {
-  migrate: { sources: ["scripts/db/migrate.ts"], required: ["DATABASE_URL", "USERS_DB_PASSWORD", "CATALOG_DB_PASSWORD"], optional: [] },
+  migrate: { sources: ["scripts/db/migrate.ts"], required: ["DATABASE_URL", ...SUBGRAPH_NAMES.map(dbPasswordVariable)], optional: [] },
   seed: { sources: ["scripts/db/seed.ts"], required: ["DATABASE_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD"], optional: ["ADMIN_HANDLE", "SEED_DEMO"] },
-  users: {
-    sources: ["subgraphs/users/src/main.ts", "subgraphs/kit/src/config.ts"],
-    required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_SIGNING_KID", "JWT_SIGNING_KEY", "JWT_PUBLIC_KEYS"],
-    optional: ["LOG_LEVEL", "LIMIT_LOGIN_PER_IP_PER_MINUTE", "LIMIT_FAILED_LOGINS_PER_ACCOUNT", "LIMIT_REGISTER_PER_IP_PER_HOUR"],
-  },
-  catalog: {
-    sources: ["subgraphs/catalog/src/main.ts", "subgraphs/kit/src/config.ts"],
-    required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_PUBLIC_KEYS", "MEDIA_DIR", "MEDIA_URL_SECRET"],
-    optional: [
-      "LOG_LEVEL", "MEDIA_PUBLIC_URL", "MEDIA_URL_TTL_SECONDS", "MEDIA_MAX_AUDIO_BYTES", "MEDIA_MAX_IMAGE_BYTES",
-      "FFMPEG_PATH", "FFPROBE_PATH", "MEDIA_WORKER", "MEDIA_WORKER_CONCURRENCY", "SEARCH_CACHE_TTL_SECONDS",
-    ],
-  },
+  ...Object.fromEntries(
+    manifest.subgraphs.map((entry) => [
+      entry.name,
+      {
+        sources: [`subgraphs/${entry.name}/src/main.ts`, "subgraphs/kit/src/config.ts"],
+        required: [...COMMON_SUBGRAPH_ENV.required, ...entry.env.required],
+        optional: [...COMMON_SUBGRAPH_ENV.optional, ...entry.env.optional],
+      },
+    ]),
+  ),
   router: {
     sources: ["router/src/main.ts"],
     required: ["NODE_ENV", "HOST", "PORT", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_URLS"],
@@ -61,12 +63,12 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
   },
 };
 
-/** Environment names a source file reads (`env.X`, `process.env.X`, `requireEnv(env, "X")`). */
+/** Environment names a source file reads (`env.X`, `process.env.X`, `requireEnv(env, "X")`, `positiveIntEnv(env, "X")`). */
 function envNamesReadBy(file: string): string[] {
   const source = read(file);
   const names = new Set<string>();
   for (const m of source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
-  for (const m of source.matchAll(/requireEnv\(\s*\w+\s*,\s*"([A-Z][A-Z0-9_]*)"/g)) names.add(m[1]!);
+  for (const m of source.matchAll(/(?:requireEnv|IntEnv)\(\s*\w+\s*,\s*"([A-Z][A-Z0-9_]*)"/g)) names.add(m[1]!);
   return [...names];
 }
 
@@ -133,8 +135,10 @@ describe("docker-compose.yml", () => {
       expect(service).toBeDefined();
     }
     expect(dependenciesOf("migrate")).toEqual({ postgres: "service_healthy" });
-    expect(dependenciesOf("users")).toMatchObject({ migrate: "service_completed_successfully", redis: "service_healthy" });
-    expect(dependenciesOf("router")).toMatchObject({ users: "service_healthy" });
+    for (const name of SUBGRAPH_NAMES) {
+      expect(dependenciesOf(name), name).toMatchObject({ migrate: "service_completed_successfully", redis: "service_healthy" });
+      expect(dependenciesOf("router"), `router waits for ${name}`).toMatchObject({ [name]: "service_healthy" });
+    }
   });
 
   it("starts nothing that uses a service before that service is up", () => {
@@ -320,6 +324,52 @@ describe("docker-compose.yml", () => {
     }
     // The signing key goes to the service that signs, and nowhere else.
     for (const name of Object.keys(services)) if (name !== "users") expect(environmentOf(name), name).not.toHaveProperty("JWT_SIGNING_KEY");
+  });
+});
+
+describe("subgraphs.json, the one list of subgraphs", () => {
+  const dockerfile = read("Dockerfile");
+  const example = read(".env.example");
+  const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+
+  it("has, for every entry, its folders, its compose service, its image line and its .env.example settings", () => {
+    for (const { name, port, env } of manifest.subgraphs) {
+      for (const file of [`subgraphs/${name}/package.json`, `subgraphs/${name}/src/main.ts`, `prisma/${name}/schema.prisma`]) {
+        expect(existsSync(path.join(root, file)), `${name}: ${file}`).toBe(true);
+      }
+      const service = services[name];
+      expect(service, `docker-compose.yml has no service ${name}`).toBeDefined();
+      expect(service?.command, `${name}'s compose command`).toEqual(["node", `subgraphs/${name}/src/main.ts`]);
+      expect(portOf(name), `${name}'s compose PORT is its port in subgraphs.json`).toBe(port);
+      expect(dockerfile, `Dockerfile copies subgraphs/${name}/package.json before installing`).toMatch(new RegExp(`^COPY subgraphs/${name}/package\\.json `, "m"));
+      expect(documented.has(dbPasswordVariable(name)), `.env.example lacks ${dbPasswordVariable(name)}`).toBe(true);
+      // Settings the operator gives: every one the service is handed from the host (${...}).
+      const fromHost = Object.entries(environmentOf(name)).filter(([, value]) => value.includes("${")).map(([key]) => key);
+      for (const variable of [...env.required, ...env.optional].filter((v) => fromHost.includes(v))) {
+        expect(documented.has(variable), `.env.example lacks ${variable}, which ${name} takes from the host`).toBe(true);
+      }
+    }
+  });
+
+  it("lists exactly the subgraphs that have a folder, and composes all of them", () => {
+    const folders = readdirSync(path.join(root, "subgraphs"), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== "kit")
+      .map((d) => d.name);
+    expect([...folders].sort()).toEqual([...SUBGRAPH_NAMES].sort());
+    const prismaFolders = readdirSync(path.join(root, "prisma"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    expect([...prismaFolders].sort()).toEqual([...SUBGRAPH_NAMES].sort());
+    const composed = [...read("schema/supergraph.graphql").matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map((m) => m[1]!);
+    expect([...composed].sort()).toEqual([...SUBGRAPH_NAMES].sort());
+  });
+
+  it("rejects a malformed entry with its name", () => {
+    const valid = JSON.parse(read("subgraphs.json")) as { router: unknown; subgraphs: Record<string, unknown>[] };
+    const withEntry = (entry: Record<string, unknown>) => JSON.stringify({ ...valid, subgraphs: [...valid.subgraphs, entry] });
+    expect(() => parseManifest(withEntry({ name: "users", port: 4999 }))).toThrow(/users is listed twice/);
+    expect(() => parseManifest(withEntry({ name: "library", port: 4001 }))).toThrow(/library\.port/);
+    expect(() => parseManifest(withEntry({ name: "Library", port: 4003 }))).toThrow(/name must match/);
+    expect(() => parseManifest(withEntry({ name: "library", port: 4003, consumes: "user.deleted" }))).toThrow(/library\.consumes/);
+    expect(parseManifest(withEntry({ name: "library", port: 4003 })).subgraphs.at(-1)).toEqual({ name: "library", port: 4003, env: { required: [], optional: [] }, consumes: [], mappers: {} });
   });
 });
 

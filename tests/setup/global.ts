@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { subgraphNames } from "@melodi/kit";
 import { migrateAll } from "../../scripts/db/migrations.ts";
 import { dropServiceRoles, grantServiceRoles, urlForRole, type ServiceRole } from "../../scripts/db/roles.ts";
 
@@ -13,7 +14,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The database owner: migrations, DDL. */
     databaseUrl: string;
-    /** Each subgraph's own role (users, catalog). */
+    /** Each subgraph's own role, by subgraph name (every entry of subgraphs.json). */
     serviceDatabaseUrls: Record<string, string>;
     redisUrl: string;
   }
@@ -31,7 +32,7 @@ export default async function setup(project: TestProject) {
   );
   await dropServiceRoles(adminUrl, orphans.rows.map((r) => r.rolname));
   // Roles are per cluster: names of this run's own.
-  const roles: ServiceRole[] = ["users", "catalog"].map((subgraph) => ({ subgraph, role: `${name}_${subgraph}`, password: randomBytes(12).toString("hex") }));
+  const roles: ServiceRole[] = subgraphNames().map((subgraph) => ({ subgraph, role: `${name}_${subgraph}`, password: randomBytes(12).toString("hex") }));
   const teardown = async () => {
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,23 +1,26 @@
-// Starts real services in the test process (users subgraph, optionally the router) against the
-// run's database and Redis, with a Redis key prefix of their own so test files never share
-// state, and counts the SQL statements the subgraph sends.
+// Starts real services in the test process (every subgraph of subgraphs.json the test needs,
+// optionally the router) against the run's database and Redis, with a Redis key prefix of their
+// own so test files never share state, and counts the SQL statements each subgraph sends. Each
+// subgraph is configured by its own main.ts's configFromEnv, as deployed, then given the test's
+// hooks (statement counter, logger, prefix); a new subgraph needs no line here.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
-import { startUsers } from "../../subgraphs/users/src/service.ts";
+import { RELAY_TAG, loadManifest, type Logger, type RunningService, type ServiceConfig } from "@melodi/kit";
 import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import { startRouter } from "../../router/src/router.ts";
-import { startCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
+import type { UsersConfig } from "../../subgraphs/users/src/service.ts";
+import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
+import { subgraphMain } from "../../scripts/stack.ts";
 import { testKeys } from "./keys.ts";
-import { RELAY_TAG, type Logger } from "@melodi/kit";
 
 export interface StackOptions {
   router?: boolean;
-  /** Start the catalog subgraph (always on with the router: the supergraph needs it). */
+  /** Start the catalog subgraph (always on with the router: the supergraph needs every subgraph). */
   catalog?: boolean;
   limits?: AuthLimitSettings;
   requestsPerMinute?: number;
@@ -29,8 +32,14 @@ export interface StackOptions {
    * transcoding worker runs only when this is given (and `worker` is not false).
    */
   media?: Partial<MediaConfig>;
-  /** Loggers for the services (default: silent). */
-  logs?: { users?: Logger; router?: Logger; catalog?: Logger };
+  /** Loggers for the services, by name (default: silent). */
+  logs?: Record<string, Logger | undefined>;
+}
+
+/** Statements a subgraph sent, less the outbox relay's background polls (no request's). */
+interface SqlLog {
+  count: number;
+  statements: string[];
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -43,47 +52,54 @@ export async function startStack(opts: StackOptions = {}) {
   // Each service as its own role, as deployed (tests/setup/global.ts).
   const serviceUrls = inject("serviceDatabaseUrls");
   const redisUrl = inject("redisUrl");
-  const sql = { count: 0, statements: [] as string[] };
-  const catalogSql = { count: 0, statements: [] as string[] };
-  const usersConfig = {
-    port: opts.usersPort ?? 0,
-    databaseUrl: serviceUrls.users!,
-    redisUrl,
-    redisKeyPrefix,
-    signingKey: keys.signingKey,
-    publicKeys: keys.publicKeys,
-    limits: opts.limits ?? { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 },
-    development: false,
-    log: opts.logs?.users,
-    onQuery: (statement: string) => {
-      // The outbox relay polls in the background (every second): not part of any request.
-      if (statement.includes(RELAY_TAG)) return;
-      sql.count += 1;
-      sql.statements.push(statement);
-    },
-  };
-  let users = await startUsers(usersConfig);
   const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
-  const catalogConfig: CatalogConfig = {
-    port: 0,
-    databaseUrl: serviceUrls.catalog!,
-    redisUrl,
-    redisKeyPrefix,
-    publicKeys: keys.publicKeys,
-    development: false,
-    log: opts.logs?.catalog,
-    media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
-    onQuery: (statement: string) => {
-      catalogSql.count += 1;
-      catalogSql.statements.push(statement);
-    },
+  const sqlLogs: Record<string, SqlLog> = {};
+  const configs: Record<string, ServiceConfig> = {};
+  const running: Record<string, RunningService> = {};
+
+  // What only a test sets, per subgraph (defaults that keep tests fast and independent).
+  const testSettings: Record<string, () => object> = {
+    users: (): Partial<UsersConfig> => ({ limits: opts.limits ?? { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 } }),
+    catalog: (): Partial<CatalogConfig> => ({
+      media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
+    }),
   };
-  const catalog = opts.catalog || opts.router ? await startCatalog(catalogConfig) : undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "test",
+    PORT: "0",
+    REDIS_URL: redisUrl,
+    JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
+    JWT_SIGNING_KID: keys.signingKey.kid,
+    JWT_SIGNING_KEY: keys.signingKey.privateKey,
+  };
+
+  async function start(name: string, port = 0): Promise<RunningService> {
+    const main = await subgraphMain(name);
+    const sql = (sqlLogs[name] ??= { count: 0, statements: [] });
+    configs[name] ??= {
+      ...main.configFromEnv({ ...env, DATABASE_URL: serviceUrls[name] }),
+      redisKeyPrefix,
+      development: false,
+      log: opts.logs?.[name],
+      onQuery: (statement: string) => {
+        if (statement.includes(RELAY_TAG)) return;
+        sql.count += 1;
+        sql.statements.push(statement);
+      },
+      ...testSettings[name]?.(),
+    };
+    running[name] = await main.start({ ...configs[name], port: port || configs[name].port });
+    return running[name];
+  }
+
+  const wanted = opts.router ? loadManifest().subgraphs.map((s) => s.name) : ["users", ...(opts.catalog ? ["catalog"] : [])];
+  for (const name of wanted) await start(name, name === "users" ? opts.usersPort : 0);
   const router = opts.router
     ? await startRouter({
         port: 0,
         supergraphPath: path.join(ROOT, "schema/supergraph.graphql"),
-        subgraphUrls: { users: users.url, ...(catalog ? { catalog: catalog.url } : {}) },
+        subgraphUrls: Object.fromEntries(Object.entries(running).map(([name, service]) => [name, service.url])),
         redisUrl,
         redisKeyPrefix,
         publicKeys: keys.publicKeys,
@@ -96,42 +112,54 @@ export async function startStack(opts: StackOptions = {}) {
       })
     : undefined;
 
+  /** Resets a subgraph's statement counter and returns a function that reads it. */
+  const countSqlOf = (name: string) => {
+    const sql = sqlLogs[name]!;
+    sql.count = 0;
+    sql.statements = [];
+    return () => sql.count;
+  };
+  type Users = Awaited<ReturnType<typeof import("../../subgraphs/users/src/service.ts").startUsers>>;
+  type Catalog = Awaited<ReturnType<typeof import("../../subgraphs/catalog/src/service.ts").startCatalog>>;
+
   return {
     keys,
-    sql,
+    /** Every subgraph started, by name. */
+    services: running,
+    countSqlOf,
+    get sql() {
+      return sqlLogs.users!;
+    },
     get users() {
-      return users;
+      return running.users as Users;
     },
     router,
-    catalog,
+    get catalog() {
+      return running.catalog as Catalog | undefined;
+    },
     /** How the catalog was started: another replica of it starts from the same (tests of scaling out). */
-    catalogConfig,
+    get catalogConfig() {
+      return configs.catalog as CatalogConfig;
+    },
     mediaDir,
     /** Resets the catalog's statement counter and returns a function that reads it. */
-    countCatalogSql() {
-      catalogSql.count = 0;
-      catalogSql.statements = [];
-      return () => catalogSql.count;
+    countCatalogSql: () => countSqlOf("catalog"),
+    get catalogSql() {
+      return sqlLogs.catalog!;
     },
-    catalogSql,
-    /** Resets the statement counter and returns a function that reads it. */
-    countSql() {
-      sql.count = 0;
-      sql.statements = [];
-      return () => sql.count;
-    },
+    /** Resets the users statement counter and returns a function that reads it. */
+    countSql: () => countSqlOf("users"),
     /** Stops the users subgraph (for outage tests). */
     async stopUsers() {
-      await users.stop();
+      await running.users!.stop();
     },
     /** Starts the users subgraph again on the same port. */
     async restartUsers() {
-      users = await startUsers({ ...usersConfig, port: users.port });
+      await start("users", running.users!.port);
     },
     async stop() {
       await router?.stop();
-      await catalog?.stop();
-      await users.stop().catch(() => {});
+      for (const name of Object.keys(running).reverse()) await running[name]!.stop().catch(() => {});
       rmSync(mediaDir, { recursive: true, force: true });
     },
   };

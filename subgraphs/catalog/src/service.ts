@@ -1,7 +1,7 @@
 // Builds and starts the catalog subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
 import path from "node:path";
-import { bullPrefix, CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
+import { bullPrefix, CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type RunningService, type ServiceConfig, type TransactionalDb } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -22,18 +22,9 @@ import { createUploadCleanup } from "./media/cleanup.ts";
 import { createSearchCache } from "./search/cache.ts";
 import { createMediaAuthRoute, createMediaRoute, createUrlSigner, MEDIA_AUTH_PATH, MEDIA_PATH } from "./media/streaming.ts";
 
-export interface CatalogConfig {
-  port: number;
-  host?: string;
-  databaseUrl: string;
-  redisUrl: string;
-  redisKeyPrefix?: string;
-  publicKeys: PublicKeys;
-  development?: boolean;
-  onQuery?: (sql: string) => void;
+export interface CatalogConfig extends ServiceConfig {
   /** How long a search result is cached (0: off). Default 60 s. */
   searchCacheTtlSeconds?: number;
-  log?: Logger;
   /** Uploads, storage, transcoding and streaming (media/config.ts has the defaults). */
   media?: Partial<MediaConfig>;
 }

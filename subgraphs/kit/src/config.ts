@@ -1,6 +1,8 @@
 // Settings every service reads from its environment, with the same names everywhere
-// (README "Configuration", docker-compose.yml).
+// (README "Configuration", docker-compose.yml, subgraphs.json's COMMON_SUBGRAPH_ENV).
 import { parsePublicKeys, type PublicKeys } from "./auth.ts";
+import type { Logger } from "./logger.ts";
+import { loadManifest } from "./manifest.ts";
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -8,18 +10,56 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-export interface CommonConfig {
+/** What every subgraph's start() takes; each subgraph's config adds its own settings. */
+export interface ServiceConfig {
+  port: number;
+  /** Interface to listen on; 0.0.0.0 in containers. */
+  host?: string;
   databaseUrl: string;
   redisUrl: string;
+  /** Keeps environments sharing a Redis apart (tests use one per file). */
+  redisKeyPrefix?: string;
   publicKeys: PublicKeys;
-  development: boolean;
+  /** Sandbox, introspection and detailed validation messages; off in production. */
+  development?: boolean;
+  /** Called for every SQL statement; tests count statements per request. */
+  onQuery?: (sql: string) => void;
+  log?: Logger;
 }
 
-export function commonConfig(env: NodeJS.ProcessEnv): CommonConfig {
+/** The settings of COMMON_SUBGRAPH_ENV; PORT defaults to the subgraph's port in subgraphs.json. */
+export function commonConfig(env: NodeJS.ProcessEnv, subgraph: string): ServiceConfig {
+  const entry = loadManifest().subgraphs.find((s) => s.name === subgraph);
+  if (!entry) throw new Error(`${subgraph} is not in subgraphs.json`);
+  const port = Number(env.PORT ?? entry.port);
+  if (!Number.isInteger(port) || port < 0) throw new Error(`PORT must be a port number, not "${env.PORT}".`);
   return {
+    port,
+    host: env.HOST ?? "127.0.0.1",
     databaseUrl: requireEnv(env, "DATABASE_URL"),
     redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
     publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
     development: env.NODE_ENV !== "production",
   };
+}
+
+/** A positive integer setting, or undefined when unset or empty (the caller's default applies). */
+export function positiveIntEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer.`);
+  return n;
+}
+
+/**
+ * What the local stack gives a subgraph's demo seed (`seedDemo` in its src/demo.ts, run in
+ * subgraphs.json order on `pnpm start`): the database owner's URL, the same settings its service
+ * gets, and what earlier seeds made that later ones refer to (users puts the demo artist's id).
+ */
+export interface DemoSeed {
+  databaseUrl: string;
+  env: NodeJS.ProcessEnv;
+  log: (msg: string) => void;
+  shared: Record<string, string | undefined>;
 }

@@ -99,6 +99,9 @@ export async function startSubgraph<TContext extends RequestBase>(opts: Subgraph
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema(opts.modules),
     introspection: development,
+    // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
+    // handlers would race it and re-raise the signal mid-shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError(opts.log),
     csrfPrevention: true,

@@ -1,19 +1,21 @@
-// Entry point of the users subgraph: settings from the environment (see README).
-import { commonConfig, requireEnv } from "@melodi/kit";
-import { startUsers } from "./service.ts";
+// Entry point of the users subgraph. configFromEnv reads the settings (README "Configuration");
+// the dev stack and tests call configFromEnv and start the same way (scripts/stack.ts).
+import { commonConfig, requireEnv, stopOnSignals } from "@melodi/kit";
+import { startUsers, type UsersConfig } from "./service.ts";
 import { authLimitSettingsFromEnv } from "./accounts/limits.ts";
 
-const env = process.env;
-const common = commonConfig(env);
-const service = await startUsers({
-  ...common,
-  port: Number(env.PORT ?? 4001),
-  host: env.HOST ?? "127.0.0.1",
-  signingKey: { kid: requireEnv(env, "JWT_SIGNING_KID"), privateKey: requireEnv(env, "JWT_SIGNING_KEY") },
-  limits: authLimitSettingsFromEnv(env),
-});
-console.log(`users subgraph ready at ${service.url}`);
+export function configFromEnv(env: NodeJS.ProcessEnv): UsersConfig {
+  return {
+    ...commonConfig(env, "users"),
+    signingKey: { kid: requireEnv(env, "JWT_SIGNING_KID"), privateKey: requireEnv(env, "JWT_SIGNING_KEY") },
+    limits: authLimitSettingsFromEnv(env),
+  };
+}
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void service.stop().then(() => process.exit(0)));
+export const start = startUsers;
+
+if (import.meta.main) {
+  const service = await start(configFromEnv(process.env));
+  console.log(`users subgraph ready at ${service.url}`);
+  stopOnSignals(service);
 }

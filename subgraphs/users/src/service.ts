@@ -1,6 +1,6 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own).
-import { bullPrefix, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type Logger, type PublicKeys, type RunningService, type TransactionalDb } from "@melodi/kit";
+import { bullPrefix, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type RunningService, type ServiceConfig, type TransactionalDb } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -11,19 +11,9 @@ import { resolvers as profiles } from "./profiles/resolvers.ts";
 import { resolvers as follows } from "./follows/resolvers.ts";
 import { resolvers as admin } from "./admin/resolvers.ts";
 
-export interface UsersConfig {
-  port: number;
-  /** Interface to listen on; 0.0.0.0 in containers. */
-  host?: string;
-  databaseUrl: string;
-  redisUrl: string;
-  redisKeyPrefix?: string;
+export interface UsersConfig extends ServiceConfig {
   signingKey: SigningKey;
-  publicKeys: PublicKeys;
   limits?: AuthLimitSettings;
-  development?: boolean;
-  onQuery?: (sql: string) => void;
-  log?: Logger;
 }
 
 export async function startUsers(config: UsersConfig): Promise<RunningService & { services: Services }> {
