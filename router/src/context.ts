@@ -7,4 +7,6 @@ export interface RouterContext {
   authorization: string | undefined;
   requestId: string;
   clientIp: string;
+  /** Client headers the router is set to pass on (RouterConfig.forwardHeaders). */
+  forwarded: Record<string, string>;
 }

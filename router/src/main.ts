@@ -17,6 +17,24 @@ function parseSubgraphUrls(value: string | undefined): Record<string, string> {
   );
 }
 
+/** SUBGRAPH_TIMEOUT_MS="10000" for every subgraph, or "catalog=30000,*=10000" per subgraph. */
+function parseTimeouts(value: string | undefined): number | Record<string, number> | undefined {
+  if (!value) return undefined;
+  const ms = (text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`SUBGRAPH_TIMEOUT_MS: "${text}" is not a positive number of milliseconds`);
+    return n;
+  };
+  if (!value.includes("=")) return ms(value.trim());
+  return Object.fromEntries(
+    value.split(",").map((pair) => {
+      const [name, text] = pair.split("=");
+      if (!name || !text) throw new Error(`SUBGRAPH_TIMEOUT_MS entry "${pair}" is not name=ms`);
+      return [name.trim(), ms(text.trim())];
+    }),
+  );
+}
+
 const router = await startRouter({
   port: Number(env.PORT ?? 4000),
   host: env.HOST ?? "127.0.0.1",
@@ -26,6 +44,9 @@ const router = await startRouter({
   publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
   requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
   trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
+  subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
+  // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
+  forwardHeaders: env.FORWARD_HEADERS ? env.FORWARD_HEADERS.split(",").map((h) => h.trim()).filter(Boolean) : undefined,
 });
 console.log(`router ready at ${router.url}`);
 

@@ -1,29 +1,16 @@
-// The router: @apollo/gateway over a composed supergraph file, with token verification,
-// hostile-query limits, a per-client rate limit, health endpoints and masked errors.
+// The router: @apollo/gateway over a composed supergraph file, served over HTTP through the
+// request pipeline (pipeline.ts: token verification, per-client limit, hostile-query limits,
+// masked errors) that every transport shares, with health endpoints.
 import { readFileSync } from "node:fs";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
-import type { GraphQLFormattedError } from "graphql";
-import {
-  clientIpOf,
-  close,
-  createAuthenticator,
-  createHttpFront,
-  createLogger,
-  createRedis,
-  listen,
-  makeFormatError,
-  type Logger,
-  sendJson,
-  type PublicKeys,
-  type RunningService,
-} from "@melodi/kit";
+import { close, createHttpFront, createLogger, createRedis, listen, type Logger, sendJson, type PublicKeys, type RunningService } from "@melodi/kit";
 import type { RouterContext } from "./context.ts";
-import { SubgraphClient } from "./subgraphClient.ts";
-import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from "./queryLimits.ts";
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS, SubgraphClient } from "./subgraphClient.ts";
+import type { QueryLimits } from "./queryLimits.ts";
 import { servicesHealth } from "./health.ts";
-import { createClientLimit } from "./clientLimit.ts";
+import { createPipeline } from "./pipeline.ts";
 
 export interface RouterConfig {
   port: number;
@@ -40,7 +27,20 @@ export interface RouterConfig {
   requestsPerMinute?: number;
   /** Proxies (load balancers) in front of the router that append to X-Forwarded-For; 0 = none. */
   trustedProxyHops?: number;
+  /**
+   * How long a subgraph may take to answer one fetch before the operation gets
+   * SERVICE_UNAVAILABLE for it: one value for all, or per subgraph name ("*" for the rest).
+   */
+  subgraphTimeoutMs?: number | Record<string, number>;
+  /** Client headers passed on to every subgraph as they are (besides the verified token, request id and client address). */
+  forwardHeaders?: string[];
   log?: Logger;
+}
+
+/** A subgraph's fetch timeout from RouterConfig.subgraphTimeoutMs. */
+export function timeoutFor(setting: RouterConfig["subgraphTimeoutMs"], name: string): number {
+  if (typeof setting === "number") return setting;
+  return setting?.[name] ?? setting?.["*"] ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
 }
 
 /** Subgraph names and URLs from the supergraph's `join__Graph` enum, with overrides applied. */
@@ -60,16 +60,22 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
-      const client = new SubgraphClient(name, urlOf.get(name) ?? url ?? "");
+      const client = new SubgraphClient(name, urlOf.get(name) ?? url ?? "", timeoutFor(config.subgraphTimeoutMs, name));
       clients.push(client);
       return client;
     },
   });
 
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
-  const authenticator = createAuthenticator({ keys: config.publicKeys, redis });
-  const consumeClientLimit = createClientLimit(redis, config.requestsPerMinute ?? 600);
-  const maskInternal = makeFormatError(log);
+  const pipeline = createPipeline({
+    redis,
+    publicKeys: config.publicKeys,
+    log,
+    requestsPerMinute: config.requestsPerMinute ?? 600,
+    trustedProxyHops: config.trustedProxyHops ?? 0,
+    queryLimits: config.queryLimits,
+    forwardHeaders: config.forwardHeaders,
+  });
 
   const server = new ApolloServer<RouterContext>({
     gateway,
@@ -79,18 +85,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
-    validationRules: [queryLimitsRule(config.queryLimits ?? DEFAULT_QUERY_LIMITS)],
-    formatError(formatted: GraphQLFormattedError, error: unknown) {
-      const serviceName = formatted.extensions?.serviceName;
-      const code = formatted.extensions?.code;
-      // A subgraph that failed is named (SubgraphClient), so clients and operators know which.
-      if (code === "SERVICE_UNAVAILABLE" && typeof serviceName === "string") {
-        log.warn({ serviceName, path: formatted.path }, "subgraph unavailable");
-        return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code, serviceName } };
-      }
-      const masked = maskInternal(formatted, error);
-      return typeof serviceName === "string" ? { ...masked, extensions: { ...masked.extensions, serviceName } } : masked;
-    },
+    validationRules: pipeline.validationRules,
+    formatError: pipeline.formatError,
     plugins: [development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault({ footer: false })],
   });
   await server.start();
@@ -105,12 +101,7 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
-    context: async ({ req, requestId }) => {
-      const clientIp = clientIpOf(req, config.trustedProxyHops ?? 0);
-      const viewer = await authenticator.authenticate(req.headers.authorization);
-      await consumeClientLimit(viewer ? `user:${viewer.id}` : `ip:${clientIp}`);
-      return { viewer, authorization: viewer ? req.headers.authorization : undefined, requestId, clientIp };
-    },
+    context: ({ req, requestId }) => pipeline.contextFor({ authorization: req.headers.authorization, clientIp: pipeline.clientIpOf(req), requestId, headers: req.headers }),
   });
   const host = config.host ?? "127.0.0.1";
   const port = await listen(httpServer, config.port, host);

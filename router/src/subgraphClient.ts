@@ -9,13 +9,15 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import type { RouterContext } from "./context.ts";
 
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
+
 export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   readonly name: string;
   readonly url: URL;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
 
-  constructor(name: string, url: string, timeoutMs = 10_000) {
+  constructor(name: string, url: string, timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS) {
     this.name = name;
     this.url = new URL(url);
     this.timeoutMs = timeoutMs;
@@ -26,6 +28,8 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     const { request } = options;
     const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     const ctx = options.context as Partial<RouterContext>;
+    // Configured pass-through headers first, so they can never replace the ones the router sets.
+    if (ctx.forwarded) Object.assign(headers, ctx.forwarded);
     if (ctx.authorization) headers.authorization = ctx.authorization;
     if (ctx.requestId) headers["x-request-id"] = ctx.requestId;
     if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;

@@ -59,7 +59,7 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
   router: {
     sources: ["router/src/main.ts"],
     required: ["NODE_ENV", "HOST", "PORT", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_URLS"],
-    optional: ["LOG_LEVEL", "LIMIT_REQUESTS_PER_MINUTE", "SUPERGRAPH_PATH", "TRUSTED_PROXY_HOPS"],
+    optional: ["LOG_LEVEL", "LIMIT_REQUESTS_PER_MINUTE", "SUPERGRAPH_PATH", "TRUSTED_PROXY_HOPS", "SUBGRAPH_TIMEOUT_MS", "FORWARD_HEADERS"],
   },
 };
 

@@ -4,9 +4,13 @@
 // minus CORS/body-parser, plus a body limit that answers 413 instead of buffering 50 MB.
 import http from "node:http";
 import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
 import { HeaderMap, type ApolloServer, type BaseContext, type ContextFunction } from "@apollo/server";
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void;
+
+/** Takes an HTTP Upgrade (a WebSocket handshake) on one path: e.g. ws's handleUpgrade. */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export interface HttpFrontOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
@@ -22,7 +26,17 @@ export interface HttpFrontOptions<TContext extends BaseContext> {
   prefixRoutes?: Record<string, RouteHandler>;
   /** Called before GraphQL; may answer the request itself (rate limits) and return false. */
   beforeGraphQL?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+  /** Upgrade (WebSocket) handlers by exact path; an upgrade to any other path gets 404. */
+  upgrades?: Record<string, UpgradeHandler>;
+  /**
+   * Runs first when close() is called, while upgraded sockets are still open: a WebSocket server
+   * closes its clients here with a proper close code; close() then destroys whatever is left.
+   */
+  beforeClose?: () => Promise<void>;
 }
+
+/** What close() must end besides HTTP connections, per server. */
+const upgradedOf = new WeakMap<http.Server, { sockets: Set<Duplex>; beforeClose?: () => Promise<void> }>();
 
 export class BodyTooLargeError extends Error {}
 
@@ -82,7 +96,7 @@ function prefixRoute(routes: Record<string, RouteHandler> | undefined, pathname:
 
 export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOptions<TContext>): http.Server {
   const maxBodyBytes = opts.maxBodyBytes ?? 1024 * 1024;
-  return http.createServer(async (req, res) => {
+  const server = http.createServer(async (req, res) => {
     const requestId = requestIdOf(req);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     try {
@@ -140,6 +154,23 @@ export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOpt
       else res.end();
     }
   });
+  // Upgraded sockets leave the HTTP server's bookkeeping (closeAllConnections does not see them),
+  // so they are tracked here for close().
+  const upgraded = { sockets: new Set<Duplex>(), beforeClose: opts.beforeClose };
+  upgradedOf.set(server, upgraded);
+  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.sockets.add(socket);
+    socket.once("close", () => upgraded.sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const handler = opts.upgrades?.[pathname];
+    if (!handler) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    handler(req, socket, head);
+  });
+  return server;
 }
 
 export function listen(server: http.Server, port: number, host = "127.0.0.1"): Promise<number> {
@@ -152,9 +183,12 @@ export function listen(server: http.Server, port: number, host = "127.0.0.1"): P
   });
 }
 
-export function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+/** Stops listening and ends every connection, upgraded (WebSocket) ones included. */
+export async function close(server: http.Server): Promise<void> {
+  const upgraded = upgradedOf.get(server);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await upgraded?.beforeClose?.().catch(() => {});
+  for (const socket of upgraded?.sockets ?? []) socket.destroy();
+  await closed;
 }
