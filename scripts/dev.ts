@@ -20,6 +20,7 @@ try {
 console.log(`
 Melodi is running.
   Router (Apollo Sandbox):  ${stack.router.url}
+  Explorer (offline):       ${stack.router.url.replace("/graphql", "/explorer")}
   users subgraph:           ${stack.users.url}
   catalog subgraph:         ${stack.catalog.url}
   Health:                   ${stack.router.url.replace("/graphql", "/health/services")}

@@ -24,6 +24,7 @@ import { SubgraphClient } from "./subgraphClient.ts";
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule, type QueryLimits } from "./queryLimits.ts";
 import { servicesHealth } from "./health.ts";
 import { createClientLimit } from "./clientLimit.ts";
+import { explorerRoutes } from "./explorer.ts";
 
 export interface RouterConfig {
   port: number;
@@ -102,6 +103,7 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
+    prefixRoutes: development ? explorerRoutes() : {},
     context: async ({ req, requestId }) => {
       const clientIp = clientIpOf(req, config.trustedProxyHops ?? 0);
       const viewer = await authenticator.authenticate(req.headers.authorization);
