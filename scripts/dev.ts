@@ -36,6 +36,7 @@ const column = (label: string) => `  ${label.padEnd(26)}`;
 console.log(`
 Melodi is running.
 ${column("Router (Apollo Sandbox):")}${stack.router.url}
+${column("Explorer (offline):")}${stack.router.url.replace("/graphql", "/explorer")}
 ${stack.subgraphs.map((s) => `${column(`${s.name} subgraph:`)}${s.url}`).join("\n")}
 ${column("Health:")}${stack.router.url.replace("/graphql", "/health/services")}
 Press Ctrl-C to stop.`);

@@ -11,6 +11,7 @@ import { DEFAULT_SUBGRAPH_TIMEOUT_MS, SubgraphClient } from "./subgraphClient.ts
 import type { QueryLimits } from "./queryLimits.ts";
 import { servicesHealth } from "./health.ts";
 import { createPipeline } from "./pipeline.ts";
+import { explorerRoutes } from "./explorer.ts";
 
 export interface RouterConfig {
   port: number;
@@ -101,6 +102,7 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
+    prefixRoutes: development ? explorerRoutes() : {},
     context: ({ req, requestId }) => pipeline.contextFor({ authorization: req.headers.authorization, clientIp: pipeline.clientIpOf(req), requestId, headers: req.headers }),
   });
   const host = config.host ?? "127.0.0.1";

@@ -26,6 +26,8 @@ export interface StackOptions {
   requestsPerMinute?: number;
   trustedProxyHops?: number;
   queryLimits?: QueryLimits;
+  /** Start the router in development mode (introspection, the landing page, the explorer); default off, as deployed. */
+  routerDevelopment?: boolean;
   usersPort?: number;
   /**
    * Catalog media settings. Media always lives in a temporary folder of the stack's own; the
@@ -103,7 +105,7 @@ export async function startStack(opts: StackOptions = {}) {
         redisUrl,
         redisKeyPrefix,
         publicKeys: keys.publicKeys,
-        development: false,
+        development: opts.routerDevelopment ?? false,
         requestsPerMinute: opts.requestsPerMinute ?? 100_000,
         trustedProxyHops: opts.trustedProxyHops,
         queryLimits: opts.queryLimits,
