@@ -1,9 +1,7 @@
 // Starts real services in the test process (users subgraph, optionally the router) against the
 // run's database and Redis, with a Redis key prefix of their own so test files never share
 // state, and counts the SQL statements the subgraph sends.
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { inject } from "vitest";
 import { startUsers } from "../../subgraphs/users/src/service.ts";
@@ -11,6 +9,7 @@ import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limit
 import { startRouter } from "../../router/src/router.ts";
 import { startCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
+import { catalogTestConfig, testRedisPrefix, usersTestConfig } from "./config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { testKeys } from "./keys.ts";
 import { RELAY_TAG, type Logger } from "@melodi/kit";
@@ -39,45 +38,40 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export async function startStack(opts: StackOptions = {}) {
   const keys = testKeys();
-  const redisKeyPrefix = `test:${randomBytes(4).toString("hex")}:`;
-  // Each service as its own role, as deployed (tests/setup/global.ts).
-  const serviceUrls = inject("serviceDatabaseUrls");
+  const redisKeyPrefix = testRedisPrefix();
   const redisUrl = inject("redisUrl");
   const sql = { count: 0, statements: [] as string[] };
   const catalogSql = { count: 0, statements: [] as string[] };
   const usersConfig = {
+    ...usersTestConfig({
+      redisKeyPrefix,
+      keys,
+      log: opts.logs?.users,
+      onQuery: (statement: string) => {
+        // The outbox relay polls in the background (every second): not part of any request.
+        if (statement.includes(RELAY_TAG)) return;
+        sql.count += 1;
+        sql.statements.push(statement);
+      },
+    }),
     port: opts.usersPort ?? 0,
-    databaseUrl: serviceUrls.users!,
-    redisUrl,
-    redisKeyPrefix,
-    signingKey: keys.signingKey,
-    publicKeys: keys.publicKeys,
-    limits: opts.limits ?? { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 },
-    development: false,
-    log: opts.logs?.users,
-    onQuery: (statement: string) => {
-      // The outbox relay polls in the background (every second): not part of any request.
-      if (statement.includes(RELAY_TAG)) return;
-      sql.count += 1;
-      sql.statements.push(statement);
-    },
+    ...(opts.limits ? { limits: opts.limits } : {}),
   };
   let users = await startUsers(usersConfig);
-  const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
   const catalogConfig: CatalogConfig = {
+    ...catalogTestConfig({
+      redisKeyPrefix,
+      publicKeys: keys.publicKeys,
+      media: opts.media,
+      log: opts.logs?.catalog,
+      onQuery: (statement: string) => {
+        catalogSql.count += 1;
+        catalogSql.statements.push(statement);
+      },
+    }),
     port: 0,
-    databaseUrl: serviceUrls.catalog!,
-    redisUrl,
-    redisKeyPrefix,
-    publicKeys: keys.publicKeys,
-    development: false,
-    log: opts.logs?.catalog,
-    media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
-    onQuery: (statement: string) => {
-      catalogSql.count += 1;
-      catalogSql.statements.push(statement);
-    },
   };
+  const mediaDir = catalogConfig.media!.dir!;
   const catalog = opts.catalog || opts.router ? await startCatalog(catalogConfig) : undefined;
   const router = opts.router
     ? await startRouter({
