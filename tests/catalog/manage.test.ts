@@ -2,11 +2,11 @@
 // nothing written). In process, on the catalog's schema: callers are given as viewers (tokens
 // and the router are the HTTP tests' part).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
+import { inProcessCatalog, type InProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
 import { codes } from "../support/graphql.ts";
 import { contentBy, slug } from "../support/catalog.ts";
 
-let catalog: Awaited<ReturnType<typeof inProcessCatalog>>;
+let catalog: InProcessCatalog;
 const [owner, otherArtist, admin, listener] = [viewerWith("ARTIST"), viewerWith("ARTIST"), viewerWith("ADMIN"), viewerWith("USER")];
 beforeAll(async () => {
   catalog = await inProcessCatalog();

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";
 import { codes, gql, register, type TestAccount } from "../support/graphql.ts";
 import { accountWithRole, contentBy, createArtist, publishedAlbum } from "../support/catalog.ts";
-import { inProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
+import { inProcessCatalog, type InProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
 
-let catalog: Awaited<ReturnType<typeof inProcessCatalog>>;
+let catalog: InProcessCatalog;
 const [owner, admin, listener] = [viewerWith("ARTIST"), viewerWith("ADMIN"), viewerWith("USER")];
 beforeAll(async () => {
   catalog = await inProcessCatalog();

@@ -8,7 +8,7 @@
 // is by its release's own artist: songs by a guest on another artist's release are not covered.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { inProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
+import { inProcessCatalog, type InProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
 import { canSeeCollection, canSeeSong, listenerWhere } from "../../subgraphs/catalog/src/access.ts";
 import { searchable } from "../../subgraphs/catalog/src/text.ts";
 
@@ -53,7 +53,7 @@ const viewers: [string, TestViewer, boolean][] = [
   ["an admin", viewerWith("ADMIN"), true],
 ];
 
-let catalog: Awaited<ReturnType<typeof inProcessCatalog>>;
+let catalog: InProcessCatalog;
 const db = () => catalog.services.db;
 
 /**

@@ -7,15 +7,14 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { buildSubgraph, type CreatedSubgraph, type OperationResult, type RequestBase, type Role } from "@melodi/kit";
 import { createCatalog } from "../../subgraphs/catalog/src/service.ts";
-import { createUsers } from "../../subgraphs/users/src/service.ts";
-import { catalogTestConfig, testRedisPrefix, usersTestConfig } from "./config.ts";
+import { catalogTestConfig, testRedisPrefix } from "./config.ts";
 import type { Send } from "./catalog.ts";
 
 /** Who calls: null is signed out. */
 export type TestViewer = { id: string; role: Role } | null;
 
 /** A caller with this role and a new id. */
-export const viewerWith = (role: Role): { id: string; role: Role } => ({ id: randomUUID(), role });
+export const viewerWith = (role: Role): NonNullable<TestViewer> => ({ id: randomUUID(), role });
 
 export interface InProcess<TServices, TContext> {
   services: TServices;
@@ -49,13 +48,20 @@ async function inProcess<TContext extends RequestBase, TServices>(created: Creat
   return running;
 }
 
-/** The catalog subgraph in process (no transcoding worker). */
+/** The catalog subgraph in process (no transcoding worker), counting the SQL statements it sends. */
 export async function inProcessCatalog() {
-  const config = catalogTestConfig({ redisKeyPrefix: testRedisPrefix() });
-  return inProcess(await createCatalog(config), () => rmSync(config.media.dir, { recursive: true, force: true }));
+  let statements = 0;
+  const config = catalogTestConfig({ redisKeyPrefix: testRedisPrefix(), onQuery: () => void (statements += 1) });
+  const running = await inProcess(await createCatalog(config), () => rmSync(config.media.dir, { recursive: true, force: true }));
+  return {
+    ...running,
+    /** Resets the statement counter and returns a function that reads it. */
+    countSql() {
+      statements = 0;
+      return () => statements;
+    },
+  };
 }
 
-/** The users subgraph in process (it signs the tokens its mutations return with a test key). */
-export async function inProcessUsers() {
-  return inProcess(await createUsers(usersTestConfig({ redisKeyPrefix: testRedisPrefix() })));
-}
+export type InProcessCatalog = Awaited<ReturnType<typeof inProcessCatalog>>;
+
