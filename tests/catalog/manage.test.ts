@@ -1,29 +1,21 @@
 // Managing the catalog: who may edit what, and every mutation with bad input (typed userErrors,
-// nothing written).
+// nothing written). In process, on the catalog's schema: callers are given as viewers (tokens
+// and the router are the HTTP tests' part).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "../support/stack.ts";
-import { codes, gql, register, type TestAccount } from "../support/graphql.ts";
-import { accountWithRole, createArtist, createCollection, createSong, publish, publishedAlbum, slug } from "../support/catalog.ts";
+import { inProcessCatalog, type InProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
+import { codes } from "../support/graphql.ts";
+import { contentBy, slug } from "../support/catalog.ts";
 
-let stack: Stack;
-let url: string;
-let owner: TestAccount;
-let otherArtist: TestAccount;
-let admin: TestAccount;
-let listener: TestAccount;
+let catalog: InProcessCatalog;
+const [owner, otherArtist, admin, listener] = [viewerWith("ARTIST"), viewerWith("ARTIST"), viewerWith("ADMIN"), viewerWith("USER")];
 beforeAll(async () => {
-  stack = await startStack({ router: true });
-  url = stack.router!.url;
-  [owner, otherArtist, admin, listener] = await Promise.all([
-    accountWithRole(stack, url, "ARTIST"),
-    accountWithRole(stack, url, "ARTIST"),
-    accountWithRole(stack, url, "ADMIN"),
-    register(url),
-  ]);
+  catalog = await inProcessCatalog();
 });
-afterAll(() => stack.stop());
+afterAll(() => catalog?.stop());
 
-const db = () => stack.catalog!.services.db;
+/** Content made by this caller. */
+const by = (viewer: TestViewer) => contentBy(catalog.as(viewer));
+const db = () => catalog.services.db;
 const CREATE_ARTIST = `mutation($input: CreateArtistInput!) { createArtist(input: $input) { artist { id slug genres { slug } managers { id } } userErrors { field code } } }`;
 const UPDATE_ARTIST = `mutation($input: UpdateArtistInput!) { updateArtist(input: $input) { artist { id name slug } userErrors { field code } } }`;
 const CREATE_SONG = `mutation($input: CreateSongInput!) { createSong(input: $input) { song { id } userErrors { field code } } }`;
@@ -31,7 +23,7 @@ const REORDER = `mutation($input: ReorderTracksInput!) { reorderTracks(input: $i
 
 describe("creating artists", () => {
   it("an ARTIST creates an artist they manage, with genres, unpublished", async () => {
-    const res = await gql(url, CREATE_ARTIST, { input: { name: "Los Ejemplos", genreSlugs: ["rock", "latin"] } }, { token: owner.accessToken });
+    const res = await catalog.query(CREATE_ARTIST, { input: { name: "Los Ejemplos", genreSlugs: ["rock", "latin"] } }, { viewer: owner });
     expect(res.data.createArtist.userErrors).toEqual([]);
     expect(res.data.createArtist.artist).toMatchObject({ slug: "los-ejemplos", genres: [{ slug: "latin" }, { slug: "rock" }], managers: [{ id: owner.id }] });
     const row = await db().artist.findUniqueOrThrow({ where: { id: res.data.createArtist.artist.id } });
@@ -39,14 +31,14 @@ describe("creating artists", () => {
   });
 
   it("an ADMIN names the managers; an ARTIST may not", async () => {
-    const res = await gql(url, CREATE_ARTIST, { input: { name: "Managed", slug: slug(), managerUserIds: [otherArtist.id] } }, { token: admin.accessToken });
+    const res = await catalog.query(CREATE_ARTIST, { input: { name: "Managed", slug: slug(), managerUserIds: [otherArtist.id] } }, { viewer: admin });
     expect(res.data.createArtist.artist.managers).toEqual([{ id: otherArtist.id }]);
-    expect(codes(await gql(url, CREATE_ARTIST, { input: { name: "X", slug: slug(), managerUserIds: [otherArtist.id] } }, { token: owner.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await catalog.query(CREATE_ARTIST, { input: { name: "X", slug: slug(), managerUserIds: [otherArtist.id] } }, { viewer: owner }))).toEqual(["FORBIDDEN"]);
   });
 
   it("a USER gets FORBIDDEN and anonymous gets UNAUTHENTICATED", async () => {
-    expect(codes(await gql(url, CREATE_ARTIST, { input: { name: "Nope" } }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, CREATE_ARTIST, { input: { name: "Nope" } }))).toEqual(["UNAUTHENTICATED"]);
+    expect(codes(await catalog.query(CREATE_ARTIST, { input: { name: "Nope" } }, { viewer: listener }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await catalog.query(CREATE_ARTIST, { input: { name: "Nope" } }))).toEqual(["UNAUTHENTICATED"]);
   });
 
   it.each([
@@ -57,9 +49,9 @@ describe("creating artists", () => {
     ["a non-http image", { imageUrl: "ftp://x/y.png" }, "INVALID_URL", ["input", "imageUrl"]],
     ["an unknown genre", { genreSlugs: ["no-such-genre"] }, "GENRE_NOT_FOUND", ["input", "genreSlugs"]],
   ])("rejects %s and writes nothing", async (_what, input, code, field) => {
-    const taken = await createArtist(url, owner.accessToken);
+    const taken = await by(owner).createArtist();
     const name = `Unwritten ${slug()}`;
-    const res = await gql(url, CREATE_ARTIST, { input: input === "TAKEN" ? { name, slug: taken.slug } : { name, slug: slug(), ...(input as Record<string, unknown>) } }, { token: owner.accessToken });
+    const res = await catalog.query(CREATE_ARTIST, { input: input === "TAKEN" ? { name, slug: taken.slug } : { name, slug: slug(), ...(input as Record<string, unknown>) } }, { viewer: owner });
     expect(res.data.createArtist.artist).toBeNull();
     expect(res.data.createArtist.userErrors).toContainEqual({ code, field });
     expect(await db().artist.count({ where: { name: input === "TAKEN" ? name : ((input as { name?: string }).name ?? name) } })).toBe(0);
@@ -68,11 +60,11 @@ describe("creating artists", () => {
 
 describe("editing", () => {
   it("managers and admins edit; another ARTIST and a USER get FORBIDDEN", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    await publish(url, owner.accessToken, { artistId: artist.id });
-    expect((await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "Renamed" } }, { token: owner.accessToken })).data.updateArtist.artist.name).toBe("Renamed");
-    expect((await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "By Admin" } }, { token: admin.accessToken })).data.updateArtist.artist.name).toBe("By Admin");
-    for (const token of [otherArtist.accessToken, listener.accessToken]) expect(codes(await gql(url, UPDATE_ARTIST, { input: { artistId: artist.id, name: "Hijack" } }, { token }))).toEqual(["FORBIDDEN"]);
+    const artist = await by(owner).createArtist();
+    await by(owner).publish({ artistId: artist.id });
+    expect((await catalog.query(UPDATE_ARTIST, { input: { artistId: artist.id, name: "Renamed" } }, { viewer: owner })).data.updateArtist.artist.name).toBe("Renamed");
+    expect((await catalog.query(UPDATE_ARTIST, { input: { artistId: artist.id, name: "By Admin" } }, { viewer: admin })).data.updateArtist.artist.name).toBe("By Admin");
+    for (const viewer of [otherArtist, listener]) expect(codes(await catalog.query(UPDATE_ARTIST, { input: { artistId: artist.id, name: "Hijack" } }, { viewer }))).toEqual(["FORBIDDEN"]);
     expect((await db().artist.findUniqueOrThrow({ where: { id: artist.id } })).name).toBe("By Admin");
   });
 
@@ -80,28 +72,28 @@ describe("editing", () => {
     ["setArtistVisible", `mutation($id: ID!) { setArtistVisible(input: { artistId: $id, isVisible: false }) { userErrors { code } } }`],
     ["setArtistVerified", `mutation($id: ID!) { setArtistVerified(input: { artistId: $id, isVerified: true }) { userErrors { code } } }`],
   ])("%s is for admins only: the artist's own manager gets FORBIDDEN", async (_name, mutation) => {
-    const artist = await createArtist(url, owner.accessToken);
-    expect(codes(await gql(url, mutation, { id: artist.id }, { token: owner.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, mutation, { id: artist.id }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect((await gql(url, mutation, { id: artist.id }, { token: admin.accessToken })).errors).toBeUndefined();
+    const artist = await by(owner).createArtist();
+    expect(codes(await catalog.query(mutation, { id: artist.id }, { viewer: owner }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await catalog.query(mutation, { id: artist.id }, { viewer: listener }))).toEqual(["FORBIDDEN"]);
+    expect((await catalog.query(mutation, { id: artist.id }, { viewer: admin })).errors).toBeUndefined();
   });
 
   it("Artist.managers is FORBIDDEN to anyone but managers and admins", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    await gql(url, `mutation($id: ID!) { setArtistPublic(input: { artistId: $id, isPublic: true }) { userErrors { code } } }`, { id: artist.id }, { token: owner.accessToken });
+    const artist = await by(owner).createArtist();
+    await catalog.query(`mutation($id: ID!) { setArtistPublic(input: { artistId: $id, isPublic: true }) { userErrors { code } } }`, { id: artist.id }, { viewer: owner });
     const q = `query($id: ID!) { artist(id: $id) { name managers { id } } }`;
-    expect(codes(await gql(url, q, { id: artist.id }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, q, { id: artist.id }))).toEqual(["UNAUTHENTICATED"]);
-    expect((await gql(url, q, { id: artist.id }, { token: admin.accessToken })).data.artist.managers).toEqual([{ id: owner.id }]);
+    expect(codes(await catalog.query(q, { id: artist.id }, { viewer: listener }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await catalog.query(q, { id: artist.id }))).toEqual(["UNAUTHENTICATED"]);
+    expect((await catalog.query(q, { id: artist.id }, { viewer: admin })).data.artist.managers).toEqual([{ id: owner.id }]);
   });
 
   it("the about page: biography and an ordered gallery; over-long text is a typed error", async () => {
-    const artist = await createArtist(url, owner.accessToken);
+    const artist = await by(owner).createArtist();
     const m = `mutation($input: UpdateArtistAboutInput!) { updateArtistAbout(input: $input) { artist { about { biography images { url caption } } } userErrors { field code } } }`;
     const images = [{ url: "https://cdn.example.com/1.jpg", caption: "Live" }, { url: "https://cdn.example.com/2.jpg" }];
-    const res = await gql(url, m, { input: { artistId: artist.id, biography: "From Sevilla.", images } }, { token: owner.accessToken });
+    const res = await catalog.query(m, { input: { artistId: artist.id, biography: "From Sevilla.", images } }, { viewer: owner });
     expect(res.data.updateArtistAbout.artist.about).toEqual({ biography: "From Sevilla.", images: [images[0], { ...images[1], caption: "" }] });
-    const bad = await gql(url, m, { input: { artistId: artist.id, biography: "b".repeat(5001) } }, { token: owner.accessToken });
+    const bad = await catalog.query(m, { input: { artistId: artist.id, biography: "b".repeat(5001) } }, { viewer: owner });
     expect(bad.data.updateArtistAbout.userErrors).toEqual([{ code: "TOO_LONG", field: ["input", "biography"] }]);
     expect((await db().artist.findUniqueOrThrow({ where: { id: artist.id } })).biography).toBe("From Sevilla.");
   });
@@ -109,28 +101,28 @@ describe("editing", () => {
 
 describe("releases and tracks", () => {
   it("an empty title and an unknown artist are typed errors", async () => {
-    const artist = await createArtist(url, owner.accessToken);
+    const artist = await by(owner).createArtist();
     const m = `mutation($input: CreateCollectionInput!) { createCollection(input: $input) { collection { id } userErrors { field code } } }`;
-    const empty = await gql(url, m, { input: { artistId: artist.id, type: "EP", title: "  ", releaseDate: "2024-01-01" } }, { token: owner.accessToken });
+    const empty = await catalog.query(m, { input: { artistId: artist.id, type: "EP", title: "  ", releaseDate: "2024-01-01" } }, { viewer: owner });
     expect(empty.data.createCollection.userErrors).toEqual([{ code: "TOO_SHORT", field: ["input", "title"] }]);
-    const unknown = await gql(url, m, { input: { artistId: "00000000-0000-4000-8000-000000000000", type: "EP", title: "X", releaseDate: "2024-01-01" } }, { token: owner.accessToken });
+    const unknown = await catalog.query(m, { input: { artistId: "00000000-0000-4000-8000-000000000000", type: "EP", title: "X", releaseDate: "2024-01-01" } }, { viewer: owner });
     expect(unknown.data.createCollection.userErrors).toEqual([{ code: "ARTIST_NOT_FOUND", field: ["input", "artistId"] }]);
-    expect(codes(await gql(url, m, { input: { artistId: artist.id, type: "EP", title: "X", releaseDate: "2024-02-30" } }, { token: owner.accessToken }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await catalog.query(m, { input: { artistId: artist.id, type: "EP", title: "X", releaseDate: "2024-02-30" } }, { viewer: owner }))).toEqual(["BAD_USER_INPUT"]);
     expect(await db().collection.count({ where: { primaryArtistId: artist.id } })).toBe(0);
   });
 
   it("another ARTIST cannot add a song to someone else's release", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    const collectionId = await createCollection(url, owner.accessToken, artist.id);
-    await publish(url, owner.accessToken, { artistId: artist.id, collectionId });
-    expect(codes(await gql(url, CREATE_SONG, { input: { collectionId, title: "Intruder", durationMs: 60_000, trackNumber: 1 } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
+    const artist = await by(owner).createArtist();
+    const collectionId = await by(owner).createCollection(artist.id);
+    await by(owner).publish({ artistId: artist.id, collectionId });
+    expect(codes(await catalog.query(CREATE_SONG, { input: { collectionId, title: "Intruder", durationMs: 60_000, trackNumber: 1 } }, { viewer: otherArtist }))).toEqual(["FORBIDDEN"]);
     expect(await db().song.count({ where: { collectionId } })).toBe(0);
   });
 
   it("track numbers that collide, bad durations and empty titles are typed errors", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    const collectionId = await createCollection(url, owner.accessToken, artist.id);
-    await createSong(url, owner.accessToken, collectionId, 1);
+    const artist = await by(owner).createArtist();
+    const collectionId = await by(owner).createCollection(artist.id);
+    await by(owner).createSong(collectionId, 1);
     const cases: [Record<string, unknown>, string, string[]][] = [
       [{ title: "Same slot", trackNumber: 1 }, "TRACK_POSITION_TAKEN", ["input", "trackNumber"]],
       [{ title: "", trackNumber: 2 }, "TOO_SHORT", ["input", "title"]],
@@ -138,17 +130,17 @@ describe("releases and tracks", () => {
       [{ title: "Track zero", trackNumber: 0 }, "INVALID", ["input", "trackNumber"]],
     ];
     for (const [input, code, field] of cases) {
-      const res = await gql(url, CREATE_SONG, { input: { collectionId, durationMs: 60_000, ...input } }, { token: owner.accessToken });
+      const res = await catalog.query(CREATE_SONG, { input: { collectionId, durationMs: 60_000, ...input } }, { viewer: owner });
       expect(res.data.createSong.userErrors, JSON.stringify(input)).toEqual([{ code, field }]);
     }
     expect(await db().song.count({ where: { collectionId } })).toBe(1);
   });
 
   it("reorders every track at once", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    const collectionId = await createCollection(url, owner.accessToken, artist.id);
-    const [a, b, c] = [await createSong(url, owner.accessToken, collectionId, 1), await createSong(url, owner.accessToken, collectionId, 2), await createSong(url, owner.accessToken, collectionId, 3)];
-    const res = await gql(url, REORDER, { input: { collectionId, tracks: [{ songId: c, trackNumber: 1 }, { songId: a, trackNumber: 2 }, { songId: b, discNumber: 2, trackNumber: 1 }] } }, { token: owner.accessToken });
+    const artist = await by(owner).createArtist();
+    const collectionId = await by(owner).createCollection(artist.id);
+    const [a, b, c] = [await by(owner).createSong(collectionId, 1), await by(owner).createSong(collectionId, 2), await by(owner).createSong(collectionId, 3)];
+    const res = await catalog.query(REORDER, { input: { collectionId, tracks: [{ songId: c, trackNumber: 1 }, { songId: a, trackNumber: 2 }, { songId: b, discNumber: 2, trackNumber: 1 }] } }, { viewer: owner });
     expect(res.data.reorderTracks.userErrors).toEqual([]);
     expect(res.data.reorderTracks.collection.tracks).toEqual([
       { discNumber: 1, trackNumber: 1, song: { id: c } },
@@ -158,10 +150,10 @@ describe("releases and tracks", () => {
   });
 
   it("a song in two positions, two songs in one position, a missing song or a foreign one: typed errors, order unchanged", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    const collectionId = await createCollection(url, owner.accessToken, artist.id);
-    const [a, b] = [await createSong(url, owner.accessToken, collectionId, 1), await createSong(url, owner.accessToken, collectionId, 2)];
-    const elsewhere = await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, artist.id), 1);
+    const artist = await by(owner).createArtist();
+    const collectionId = await by(owner).createCollection(artist.id);
+    const [a, b] = [await by(owner).createSong(collectionId, 1), await by(owner).createSong(collectionId, 2)];
+    const elsewhere = await by(owner).createSong(await by(owner).createCollection(artist.id), 1);
     const cases: [unknown[], string, string[]][] = [
       [[{ songId: a, trackNumber: 1 }, { songId: a, trackNumber: 2 }], "DUPLICATE_SONG", ["input", "tracks", "1", "songId"]],
       [[{ songId: a, trackNumber: 1 }, { songId: b, trackNumber: 1 }], "TRACK_POSITION_TAKEN", ["input", "tracks", "1", "trackNumber"]],
@@ -169,7 +161,7 @@ describe("releases and tracks", () => {
       [[{ songId: a, trackNumber: 1 }, { songId: elsewhere, trackNumber: 2 }], "SONG_NOT_FOUND", ["input", "tracks", "1", "songId"]],
     ];
     for (const [tracks, code, field] of cases) {
-      const res = await gql(url, REORDER, { input: { collectionId, tracks } }, { token: owner.accessToken });
+      const res = await catalog.query(REORDER, { input: { collectionId, tracks } }, { viewer: owner });
       expect(res.data.reorderTracks.userErrors, code).toEqual([{ code, field }]);
     }
     const rows = await db().song.findMany({ where: { collectionId }, orderBy: { trackNumber: "asc" }, select: { id: true, trackNumber: true } });
@@ -177,17 +169,17 @@ describe("releases and tracks", () => {
   });
 
   it("picks: at most five, only the artist's own songs and releases", async () => {
-    const artist = await createArtist(url, owner.accessToken);
-    await publish(url, owner.accessToken, { artistId: artist.id });
-    const songId = await createSong(url, owner.accessToken, await createCollection(url, owner.accessToken, artist.id), 1);
-    const foreignArtist = await createArtist(url, otherArtist.accessToken);
-    const foreignSong = await createSong(url, otherArtist.accessToken, await createCollection(url, otherArtist.accessToken, foreignArtist.id), 1);
+    const artist = await by(owner).createArtist();
+    await by(owner).publish({ artistId: artist.id });
+    const songId = await by(owner).createSong(await by(owner).createCollection(artist.id), 1);
+    const foreignArtist = await by(otherArtist).createArtist();
+    const foreignSong = await by(otherArtist).createSong(await by(otherArtist).createCollection(foreignArtist.id), 1);
     const m = `mutation($input: SetArtistPicksInput!) { setArtistPicks(input: $input) { userErrors { field code } } }`;
     const six = Array.from({ length: 6 }, () => ({ songId }));
-    expect((await gql(url, m, { input: { artistId: artist.id, picks: six } }, { token: owner.accessToken })).data.setArtistPicks.userErrors).toEqual([{ code: "TOO_MANY", field: ["input", "picks"] }]);
-    expect((await gql(url, m, { input: { artistId: artist.id, picks: [{ songId: foreignSong }] } }, { token: owner.accessToken })).data.setArtistPicks.userErrors).toEqual([{ code: "SONG_NOT_FOUND", field: ["input", "picks", "0", "songId"] }]);
-    expect((await gql(url, m, { input: { artistId: artist.id, picks: [{ note: "nothing picked" }] } }, { token: owner.accessToken })).data.setArtistPicks.userErrors).toEqual([{ code: "INVALID", field: ["input", "picks", "0"] }]);
-    expect(codes(await gql(url, m, { input: { artistId: artist.id, picks: [] } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect((await catalog.query(m, { input: { artistId: artist.id, picks: six } }, { viewer: owner })).data.setArtistPicks.userErrors).toEqual([{ code: "TOO_MANY", field: ["input", "picks"] }]);
+    expect((await catalog.query(m, { input: { artistId: artist.id, picks: [{ songId: foreignSong }] } }, { viewer: owner })).data.setArtistPicks.userErrors).toEqual([{ code: "SONG_NOT_FOUND", field: ["input", "picks", "0", "songId"] }]);
+    expect((await catalog.query(m, { input: { artistId: artist.id, picks: [{ note: "nothing picked" }] } }, { viewer: owner })).data.setArtistPicks.userErrors).toEqual([{ code: "INVALID", field: ["input", "picks", "0"] }]);
+    expect(codes(await catalog.query(m, { input: { artistId: artist.id, picks: [] } }, { viewer: otherArtist }))).toEqual(["FORBIDDEN"]);
     expect(await db().artistPick.count({ where: { artistId: artist.id } })).toBe(0);
   });
 });
@@ -200,7 +192,7 @@ describe("forged cursors", () => {
     ["genre artists", `query($after: String) { genre(slug: "pop") { artists(after: $after) { totalCount } } }`],
   ])("%s: a cursor with a non-id or an impossible time is BAD_USER_INPUT, not a database error", async (_what, query) => {
     for (const after of [forged([0, "not-a-uuid"]), forged([1e20, "00000000-0000-4000-8000-000000000000"]), forged(["x", "not-a-uuid"]), "%%%"]) {
-      expect(codes(await gql(url, query, { after })), after).toEqual(["BAD_USER_INPUT"]);
+      expect(codes(await catalog.query(query, { after })), after).toEqual(["BAD_USER_INPUT"]);
     }
   });
 });
@@ -234,32 +226,32 @@ describe("every catalog mutation and the wrong caller", () => {
   let published: Target;
   let hidden: Target;
   beforeAll(async () => {
-    const made = await publishedAlbum(url, owner.accessToken, 1);
+    const made = await by(owner).publishedAlbum(1);
     published = { artistId: made.artist.id, collectionId: made.collectionId, songId: made.songIds[0]! };
-    const draft = await createArtist(url, owner.accessToken);
-    const draftCollection = await createCollection(url, owner.accessToken, draft.id);
-    hidden = { artistId: draft.id, collectionId: draftCollection, songId: await createSong(url, owner.accessToken, draftCollection, 1) };
+    const draft = await by(owner).createArtist();
+    const draftCollection = await by(owner).createCollection(draft.id);
+    hidden = { artistId: draft.id, collectionId: draftCollection, songId: await by(owner).createSong(draftCollection, 1) };
   });
 
   it.each(managerMutations)("%s: another ARTIST and a USER get FORBIDDEN, anonymous UNAUTHENTICATED, nothing changes", async (_name, mutation, input) => {
-    for (const token of [otherArtist.accessToken, listener.accessToken]) expect(codes(await gql(url, mutation, { input: input(published) }, { token }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, mutation, { input: input(published) }))).toEqual(["UNAUTHENTICATED"]);
+    for (const viewer of [otherArtist, listener]) expect(codes(await catalog.query(mutation, { input: input(published) }, { viewer }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await catalog.query(mutation, { input: input(published) }))).toEqual(["UNAUTHENTICATED"]);
     expect(await db().artist.findUniqueOrThrow({ where: { id: published.artistId } })).toMatchObject({ isPublic: true, name: "Test Artist" });
     expect(await db().song.findUniqueOrThrow({ where: { id: published.songId } })).toMatchObject({ isPublic: true, title: "Track 1", trackNumber: 1 });
   });
 
   it.each(managerMutations)("%s: another ARTIST gets the same answer for a hidden item as for an id that never existed", async (name, mutation, input) => {
-    const onHidden = await gql(url, mutation, { input: input(hidden) }, { token: otherArtist.accessToken });
-    const onNothing = await gql(url, mutation, { input: input({ artistId: none, collectionId: none, songId: none }) }, { token: otherArtist.accessToken });
+    const onHidden = await catalog.query(mutation, { input: input(hidden) }, { viewer: otherArtist });
+    const onNothing = await catalog.query(mutation, { input: input({ artistId: none, collectionId: none, songId: none }) }, { viewer: otherArtist });
     expect(onHidden.errors).toBeUndefined();
     expect(onHidden.data[name].userErrors).toEqual(onNothing.data[name].userErrors);
     expect(onHidden.data[name].userErrors[0].code).toMatch(/_NOT_FOUND$/);
   });
 
   it.each(adminMutations)("%s: the artist's own manager gets FORBIDDEN; an admin with an unknown or malformed id gets a not-found userError", async (name, mutation, input) => {
-    expect(codes(await gql(url, mutation, { input: input(published) }, { token: owner.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(codes(await catalog.query(mutation, { input: input(published) }, { viewer: owner }))).toEqual(["FORBIDDEN"]);
     for (const id of [none, "not-an-id"]) {
-      const res = await gql(url, mutation, { input: input({ artistId: id, collectionId: id, songId: id }) }, { token: admin.accessToken });
+      const res = await catalog.query(mutation, { input: input({ artistId: id, collectionId: id, songId: id }) }, { viewer: admin });
       expect(res.data[name].userErrors[0].code).toMatch(/_NOT_FOUND$/);
     }
   });
@@ -267,7 +259,7 @@ describe("every catalog mutation and the wrong caller", () => {
   it.each(managerMutations.filter(([name]) => !name.startsWith("create") && !name.startsWith("attach") && name !== "addArtistAboutImage"))(
     "%s: the manager naming a malformed id gets a not-found userError, not a crash",
     async (name, mutation, input) => {
-      const res = await gql(url, mutation, { input: input({ artistId: "not-an-id", collectionId: "not-an-id", songId: "not-an-id" }) }, { token: owner.accessToken });
+      const res = await catalog.query(mutation, { input: input({ artistId: "not-an-id", collectionId: "not-an-id", songId: "not-an-id" }) }, { viewer: owner });
       expect(res.errors).toBeUndefined();
       expect(res.data[name].userErrors[0].code).toMatch(/_NOT_FOUND$/);
     },

@@ -23,9 +23,9 @@ export async function gql<T = any>(url: string, query: string, variables?: Recor
   return { status: res.status, headers: res.headers, data: body.data, errors: body.errors };
 }
 
-/** The `extensions.code` of each error. */
-export function codes(res: GraphQLResponse): string[] {
-  return (res.errors ?? []).map((e) => e.extensions?.code);
+/** The `extensions.code` of each error (over HTTP or in process). */
+export function codes(res: { errors?: readonly { extensions?: Record<string, unknown> }[] }): string[] {
+  return (res.errors ?? []).map((e) => e.extensions?.code as string);
 }
 
 export function unique(prefix = "u"): string {

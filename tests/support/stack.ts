@@ -3,7 +3,6 @@
 // own so test files never share state, and counts the SQL statements each subgraph sends. Each
 // subgraph is configured by its own main.ts's configFromEnv, as deployed, then given the test's
 // hooks (statement counter, logger, prefix); a new subgraph needs no line here.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +13,7 @@ import { startRouter } from "../../router/src/router.ts";
 import type { UsersConfig } from "../../subgraphs/users/src/service.ts";
 import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
+import { TEST_AUTH_LIMITS, testMedia, testRedisPrefix } from "./config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
 import { testKeys } from "./keys.ts";
@@ -50,7 +50,7 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export async function startStack(opts: StackOptions = {}) {
   const keys = testKeys();
-  const redisKeyPrefix = `test:${randomBytes(4).toString("hex")}:`;
+  const redisKeyPrefix = testRedisPrefix();
   // Each service as its own role, as deployed (tests/setup/global.ts).
   const serviceUrls = inject("serviceDatabaseUrls");
   const redisUrl = inject("redisUrl");
@@ -61,10 +61,8 @@ export async function startStack(opts: StackOptions = {}) {
 
   // What only a test sets, per subgraph (defaults that keep tests fast and independent).
   const testSettings: Record<string, () => object> = {
-    users: (): Partial<UsersConfig> => ({ limits: opts.limits ?? { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 } }),
-    catalog: (): Partial<CatalogConfig> => ({
-      media: { dir: mediaDir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(opts.media), ...opts.media },
-    }),
+    users: (): Partial<UsersConfig> => ({ limits: opts.limits ?? TEST_AUTH_LIMITS }),
+    catalog: (): Partial<CatalogConfig> => ({ media: testMedia(mediaDir, opts.media) }),
   };
   const env: NodeJS.ProcessEnv = {
     ...process.env,

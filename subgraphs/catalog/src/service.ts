@@ -1,7 +1,9 @@
 // Builds and starts the catalog subgraph from explicit settings (main.ts reads them from the
-// environment; tests pass their own).
+// environment; tests pass their own). createCatalog makes everything but the listening socket,
+// so tests can also run the schema in process.
 import path from "node:path";
 import { bullPrefix, CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type RunningService, type ServiceConfig, type TransactionalDb } from "@melodi/kit";
+import type { CreatedSubgraph } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -29,7 +31,13 @@ export interface CatalogConfig extends ServiceConfig {
   media?: Partial<MediaConfig>;
 }
 
-export async function startCatalog(config: CatalogConfig): Promise<RunningService & { services: Services }> {
+export interface CreatedCatalog extends CreatedSubgraph<Context, Services> {
+  /** Where the service listens (`http://host:port`): streaming URLs point there unless media.publicUrl says otherwise. */
+  listeningAt(origin: string): void;
+}
+
+/** The catalog's stores, schema, context and routes, not listening; `subgraph.onStop` closes the stores. */
+export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">): Promise<CreatedCatalog> {
   const log = config.log ?? createLogger("catalog");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   // Redis holds the token revocations every subgraph checks (DESIGN.md §4).
@@ -93,8 +101,12 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
     room("./media/media.graphql", media),
   ];
 
-  const running = await startSubgraph<Context>(
-    {
+  return {
+    services,
+    listeningAt: (origin) => {
+      ownUrl = origin;
+    },
+    subgraph: {
       name: "catalog",
       modules,
       log,
@@ -116,10 +128,13 @@ export async function startCatalog(config: CatalogConfig): Promise<RunningServic
         redis.disconnect();
       },
     },
-    config.port,
-    config.host,
-  );
+  };
+}
+
+export async function startCatalog(config: CatalogConfig): Promise<RunningService & { services: Services }> {
+  const created = await createCatalog(config);
+  const running = await startSubgraph(created.subgraph, config.port, config.host);
   const host = !config.host || config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-  ownUrl = `http://${host}:${running.port}`;
-  return { ...running, services };
+  created.listeningAt(`http://${host}:${running.port}`);
+  return { ...running, services: created.services };
 }

@@ -1,9 +1,10 @@
 // Server bootstrap every subgraph shares: Apollo Server over buildSubgraphSchema, the caller
 // authenticated from the forwarded access token (verified again here, DESIGN.md §4), masked
 // internal errors, request ids in logs, and `/health` with the service's own dependencies.
+// buildSubgraph is the server alone, which tests also run in process; startSubgraph adds HTTP.
 import type http from "node:http";
 import { readFileSync } from "node:fs";
-import { parse, type DocumentNode } from "graphql";
+import { parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
@@ -94,7 +95,36 @@ export function clientIpOf(req: http.IncomingMessage, trustedHops: number): stri
   return entries[entries.length - trustedHops] ?? peer;
 }
 
-export async function startSubgraph<TContext extends RequestBase>(opts: SubgraphOptions<TContext>, port: number, host = "127.0.0.1"): Promise<RunningService> {
+/** What the schema and its execution need: no HTTP, no tokens. */
+export type SubgraphSchemaOptions<TContext extends RequestBase> = Pick<SubgraphOptions<TContext>, "modules" | "log" | "createContext" | "development">;
+
+/** One GraphQL operation, as a client sends it. */
+export interface OperationRequest {
+  query: string | DocumentNode;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** What a client reads from the response body: `data` and masked `errors`, as JSON. */
+export interface OperationResult<TData = Record<string, unknown>> {
+  data?: TData | null;
+  errors?: GraphQLFormattedError[];
+}
+
+export interface BuiltSubgraph<TContext extends RequestBase> {
+  server: ApolloServer<TContext>;
+  /**
+   * Runs one operation in this process for the caller described by `base` (whose viewer is
+   * taken as given: tokens are verified by the HTTP front only), through the same plugins and
+   * error masking as a request over HTTP.
+   */
+  execute<TData = Record<string, unknown>>(request: OperationRequest, base: RequestBase): Promise<OperationResult<TData>>;
+  /** Stops the server (not the stores: those are the service's `onStop`). */
+  stop(): Promise<void>;
+}
+
+/** The Apollo Server of a subgraph, started but not listening. */
+export async function buildSubgraph<TContext extends RequestBase>(opts: SubgraphSchemaOptions<TContext>): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema(opts.modules),
@@ -113,6 +143,31 @@ export async function startSubgraph<TContext extends RequestBase>(opts: Subgraph
     ],
   });
   await server.start();
+  return {
+    server,
+    async execute<TData>(request: OperationRequest, base: RequestBase) {
+      const response = await server.executeOperation<TData>(request, { contextValue: opts.createContext(base) });
+      if (response.body.kind !== "single") throw new Error("Incremental delivery is not supported in process.");
+      const { data, errors } = response.body.singleResult;
+      // Through JSON, as a client gets it: no undefined fields, no null-prototype objects.
+      return JSON.parse(JSON.stringify({ data, errors })) as OperationResult<TData>;
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * A service made but not listening (each service's create function): its stores, and what the
+ * kit serves over HTTP (startSubgraph) or executes in process (buildSubgraph).
+ */
+export interface CreatedSubgraph<TContext extends RequestBase, TServices> {
+  services: TServices;
+  subgraph: SubgraphOptions<TContext>;
+}
+
+/** Builds the subgraph and serves it over HTTP, with `/health` and the service's own routes. */
+export async function startSubgraph<TContext extends RequestBase>(opts: SubgraphOptions<TContext>, port: number, host = "127.0.0.1"): Promise<RunningService> {
+  const { server, stop } = await buildSubgraph(opts);
 
   const httpServer = createHttpFront<TContext>({
     server,
@@ -138,7 +193,7 @@ export async function startSubgraph<TContext extends RequestBase>(opts: Subgraph
     httpServer,
     async stop() {
       await close(httpServer);
-      await server.stop();
+      await stop();
       await opts.onStop?.();
     },
   };

@@ -1,6 +1,8 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
-// environment; tests pass their own).
+// environment; tests pass their own). createUsers makes everything but the listening socket,
+// so tests can also run the schema in process.
 import { bullPrefix, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type RunningService, type ServiceConfig, type TransactionalDb } from "@melodi/kit";
+import type { CreatedSubgraph } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -16,7 +18,8 @@ export interface UsersConfig extends ServiceConfig {
   limits?: AuthLimitSettings;
 }
 
-export async function startUsers(config: UsersConfig): Promise<RunningService & { services: Services }> {
+/** The users subgraph's stores, schema and context, not listening; `subgraph.onStop` closes the stores. */
+export async function createUsers(config: Omit<UsersConfig, "port" | "host">): Promise<CreatedSubgraph<Context, Services>> {
   const log = config.log ?? createLogger("users");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
@@ -38,8 +41,9 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
     room("./admin/admin.graphql", admin),
   ];
 
-  const running = await startSubgraph<Context>(
-    {
+  return {
+    services,
+    subgraph: {
       name: "users",
       modules,
       log,
@@ -53,8 +57,10 @@ export async function startUsers(config: UsersConfig): Promise<RunningService & 
         redis.disconnect();
       },
     },
-    config.port,
-    config.host,
-  );
-  return { ...running, services };
+  };
+}
+
+export async function startUsers(config: UsersConfig): Promise<RunningService & { services: Services }> {
+  const { services, subgraph } = await createUsers(config);
+  return { ...(await startSubgraph(subgraph, config.port, config.host)), services };
 }

@@ -1,0 +1,67 @@
+// A subgraph in the test process without a port: built once per test file on the run's database
+// (as the service's own role) and Redis (a key prefix of the file's own), each operation run
+// with an explicit caller. Answers are what a client would read, errors masked the same way.
+// No token is signed or checked here: the viewer is given as the subgraph would have verified
+// it; token verification is covered by the HTTP and router tests (tests/router/auth.test.ts).
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { buildSubgraph, type CreatedSubgraph, type OperationResult, type RequestBase, type Role } from "@melodi/kit";
+import { createCatalog } from "../../subgraphs/catalog/src/service.ts";
+import { catalogTestConfig, testRedisPrefix } from "./config.ts";
+import type { Send } from "./catalog.ts";
+
+/** Who calls: null is signed out. */
+export type TestViewer = { id: string; role: Role } | null;
+
+/** A caller with this role and a new id. */
+export const viewerWith = (role: Role): NonNullable<TestViewer> => ({ id: randomUUID(), role });
+
+export interface InProcess<TServices, TContext> {
+  services: TServices;
+  query<T = any>(query: string, variables?: Record<string, unknown>, opts?: { viewer?: TestViewer }): Promise<OperationResult<T>>;
+  /** Operations as one caller (for the content builders of support/catalog.ts). */
+  as(viewer: TestViewer): Send;
+  /** A request's context as the subgraph makes it, to call its own functions (access rules) directly. */
+  context(viewer: TestViewer): TContext;
+  stop(): Promise<void>;
+}
+
+async function inProcess<TContext extends RequestBase, TServices>(created: CreatedSubgraph<TContext, TServices>, cleanUp = () => {}) {
+  const built = await buildSubgraph(created.subgraph);
+  const base = (viewer: TestViewer = null): RequestBase => {
+    const requestId = randomUUID();
+    return { viewer: viewer && { ...viewer, sessionId: randomUUID() }, requestId, log: created.subgraph.log.child({ requestId }), clientIp: "127.0.0.1" };
+  };
+  const query = <T>(query: string, variables?: Record<string, unknown>, opts: { viewer?: TestViewer } = {}) =>
+    built.execute<T>({ query, variables }, base(opts.viewer));
+  const running: InProcess<TServices, TContext> = {
+    services: created.services,
+    query,
+    as: (viewer) => (doc, variables) => query(doc, variables, { viewer }),
+    context: (viewer) => created.subgraph.createContext(base(viewer)),
+    async stop() {
+      await built.stop();
+      await created.subgraph.onStop?.();
+      cleanUp();
+    },
+  };
+  return running;
+}
+
+/** The catalog subgraph in process (no transcoding worker), counting the SQL statements it sends. */
+export async function inProcessCatalog() {
+  let statements = 0;
+  const config = catalogTestConfig({ redisKeyPrefix: testRedisPrefix(), onQuery: () => void (statements += 1) });
+  const running = await inProcess(await createCatalog(config), () => rmSync(config.media.dir, { recursive: true, force: true }));
+  return {
+    ...running,
+    /** Resets the statement counter and returns a function that reads it. */
+    countSql() {
+      statements = 0;
+      return () => statements;
+    },
+  };
+}
+
+export type InProcessCatalog = Awaited<ReturnType<typeof inProcessCatalog>>;
+
