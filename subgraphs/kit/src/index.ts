@@ -15,3 +15,4 @@ export * from "./validation.ts";
 export * from "./events.ts";
 export * from "./timeout.ts";
 export * from "./manifest.ts";
+export * from "./loaders.ts";
