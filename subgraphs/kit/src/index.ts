@@ -16,3 +16,5 @@ export * from "./events.ts";
 export * from "./timeout.ts";
 export * from "./manifest.ts";
 export * from "./loaders.ts";
+export * from "./jobs.ts";
+export * from "./pubsub.ts";
