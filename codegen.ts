@@ -42,7 +42,11 @@ const config: CodegenConfig = {
     ...Object.fromEntries(
       subgraphs.map((name) => [
         `subgraphs/${name}/src/generated/graphql.ts`,
-        { schema: [`subgraphs/${name}/src/**/*.graphql`, "subgraphs/kit/src/shared.graphql"], plugins: ["typescript", "typescript-resolvers"], config: resolverConfig(name) },
+        {
+          schema: [`subgraphs/${name}/src/**/*.graphql`, "subgraphs/kit/src/shared.graphql"],
+          plugins: ["typescript", "typescript-resolvers"],
+          config: resolverConfig(name),
+        },
       ]),
     ),
     // The backoffice's typed client: one TypedDocumentNode per operation, checked against the

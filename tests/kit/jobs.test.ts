@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { Redis } from "ioredis";
-import { createJobs, type Jobs, type Logger } from "@melodi/kit";
+import { createJobs, type Jobs } from "@melodi/kit";
+import { logRecorder } from "../support/logRecorder.ts";
 
 const redisUrl = inject("redisUrl");
 const sets: Jobs[] = [];
@@ -14,15 +15,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** A logger that keeps what it is told, by level. */
-function recorder() {
-  const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
-  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => void lines.push({ level, msg, obj });
-  const log = { info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug"), child: () => log } as unknown as Logger;
-  return { log, lines };
-}
-
-function jobSet(prefix: string, log = recorder().log) {
+function jobSet(prefix: string, log = logRecorder().log) {
   const jobs = createJobs({ redisUrl, prefix, log });
   sets.push(jobs);
   return jobs;
@@ -47,7 +40,7 @@ describe("jobs", () => {
   });
 
   it("retries with backoff, then keeps the job in the failed set and logs it as an error", async () => {
-    const { log, lines } = recorder();
+    const { log, lines } = logRecorder();
     const jobs = jobSet(`test:jobs:${randomUUID()}:bull`, log);
     const lastFailures: string[] = [];
     let runs = 0;

@@ -67,7 +67,10 @@ describe("grouped", () => {
   it("folds each key's rows into one value (a count), the empty value for a key with none", async () => {
     const counts = grouped(
       (row: { parent: string; n: number }) => row.parent,
-      (parents: string[]) => db.$queryRawUnsafe<{ parent: string; n: number }[]>(`SELECT "parent", count(*)::int AS n FROM "${schema}"."Item" WHERE "parent" = ANY($1::text[]) GROUP BY "parent"`, parents),
+      (parents: string[]) => {
+        const sql = `SELECT "parent", count(*)::int AS n FROM "${schema}"."Item" WHERE "parent" = ANY($1::text[]) GROUP BY "parent"`;
+        return db.$queryRawUnsafe<{ parent: string; n: number }[]>(sql, parents);
+      },
       (rows) => rows[0]?.n ?? 0,
     );
     const [values, n] = await counted(() => counts.loadMany(["a", "b", "none"]));

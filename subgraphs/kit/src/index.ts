@@ -18,3 +18,4 @@ export * from "./manifest.ts";
 export * from "./loaders.ts";
 export * from "./jobs.ts";
 export * from "./pubsub.ts";
+export * from "./backfill.ts";

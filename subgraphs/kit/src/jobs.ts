@@ -108,7 +108,8 @@ export function createJobs(opts: JobsOptions): Jobs {
         if (!job) return opts.log.error({ err, queue: name }, "job failed");
         const attempts = job.opts.attempts ?? 1;
         const context = { err, queue: name, ...describe(job), attempt: job.attemptsMade, attempts };
-        if (job.attemptsMade >= attempts || err instanceof UnrecoverableError) opts.log.error(context, "job gave up after its last attempt; it waits in the failed set");
+        const last = job.attemptsMade >= attempts || err instanceof UnrecoverableError;
+        if (last) opts.log.error(context, "job gave up after its last attempt; it waits in the failed set");
         else opts.log.warn(context, "job failed; it will be retried");
       });
       worker.on("error", (err) => opts.log.warn({ err, queue: name }, "worker error"));

@@ -62,7 +62,8 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
     sub.on("message", deliver);
     sub.on("ready", () => {
       const wanted = [...channels.keys()];
-      if (wanted.length) sub.subscribe(...wanted).catch((err: unknown) => opts.log?.warn({ err }, "pub/sub: re-subscribing failed; tried again on the next reconnect"));
+      if (wanted.length === 0) return;
+      sub.subscribe(...wanted).catch((err: unknown) => opts.log?.warn({ err }, "pub/sub: re-subscribing failed; tried again on the next reconnect"));
     });
     subscriber = sub;
     return sub;
