@@ -23,7 +23,11 @@ const config: CodegenConfig = {
     ...Object.fromEntries(
       subgraphs.map(({ name, mappers }) => [
         `subgraphs/${name}/src/generated/graphql.ts`,
-        { schema: `subgraphs/${name}/src/**/*.graphql`, plugins: ["typescript", "typescript-resolvers"], config: resolverConfig(mappers) },
+        {
+          schema: [`subgraphs/${name}/src/**/*.graphql`, "subgraphs/kit/src/shared.graphql"],
+          plugins: ["typescript", "typescript-resolvers"],
+          config: resolverConfig(mappers),
+        },
       ]),
     ),
     // The backoffice's typed client: one TypedDocumentNode per operation, checked against the

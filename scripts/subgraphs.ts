@@ -20,7 +20,8 @@ export function subgraphSdl(name: string): string {
   const dir = path.join(root, "subgraphs", name, "src");
   const files = graphqlFiles(dir);
   const main = path.join(dir, "schema.graphql");
-  return [main, ...files.filter((f) => f !== main)].map((f) => readFileSync(f, "utf8")).join("\n");
+  const shared = path.join(root, "subgraphs/kit/src/shared.graphql"); // PageInfo, UserError: every subgraph serves them
+  return [main, shared, ...files.filter((f) => f !== main)].map((f) => readFileSync(f, "utf8")).join("\n");
 }
 
 export function localUrl(port: number): string {

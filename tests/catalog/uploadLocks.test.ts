@@ -6,7 +6,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRedis, type Redis } from "@melodi/kit";
+import { createPubSub, createRedis, type PubSub, type Redis } from "@melodi/kit";
 import { createUploadLocker, type UploadLocker } from "../../subgraphs/catalog/src/media/uploadLocks.ts";
 import { startCatalog } from "../../subgraphs/catalog/src/service.ts";
 import { startStack, type Stack } from "../support/stack.ts";
@@ -17,15 +17,19 @@ const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `test:locks:${randomUUID()}:`;
 const connections: Redis[] = [];
 const lockers: UploadLocker[] = [];
-function replica(opts: Parameters<typeof createUploadLocker>[1] = {}) {
+const channels: PubSub[] = [];
+function replica(opts: Parameters<typeof createUploadLocker>[2] = {}) {
   const redis = createRedis(redisUrl, prefix);
   connections.push(redis);
-  const locker = createUploadLocker(redis, opts);
+  const pubsub = createPubSub(redis);
+  channels.push(pubsub);
+  const locker = createUploadLocker(redis, pubsub, opts);
   lockers.push(locker);
   return { redis, locker };
 }
 afterAll(async () => {
   await Promise.all(lockers.map((l) => l.close()));
+  await Promise.all(channels.map((c) => c.close()));
   for (const redis of connections) redis.disconnect();
 });
 

@@ -36,6 +36,13 @@ describe("service roles", () => {
     // What catalog's search runs: pg_trgm lives in the catalog schema.
     expect(await outcome("catalog", `SELECT "catalog".similarity('corazon', 'corazn')`)).toBe("ok");
     expect(await outcome("catalog", `BEGIN; UPDATE "catalog"."Genre" SET "name" = "name"; ROLLBACK`)).toBe("ok");
+    // The outbox and the record of applied events, in every subgraph that has them.
+    for (const subgraph of ["users", "catalog"]) {
+      const outbox = `BEGIN; INSERT INTO "${subgraph}"."OutboxEvent" ("id", "type", "payload") VALUES (gen_random_uuid(), 't', '{}');`;
+      const relay = `UPDATE "${subgraph}"."OutboxEvent" SET "deliveredAt" = now(); DELETE FROM "${subgraph}"."OutboxEvent";`;
+      expect(await outcome(subgraph, `${outbox} ${relay} ROLLBACK`), subgraph).toBe("ok");
+    }
+    expect(await outcome("catalog", `BEGIN; INSERT INTO "catalog"."ProcessedEvent" ("id", "type") VALUES (gen_random_uuid(), 't'); ROLLBACK`)).toBe("ok");
   });
 
   it("cannot touch another subgraph's schema", async () => {

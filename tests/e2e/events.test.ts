@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { applyEvent, queueOf, recordEvent, startOutboxRelay, type DomainEvent, type EventHandlers, type TransactionalDb } from "@melodi/kit";
+import { applyEvent, createOutbox, queueOf, type DomainEvent, type EventHandlers } from "@melodi/kit";
 import { startStack, type Stack } from "../support/stack.ts";
 import { gql } from "../support/graphql.ts";
 import { accountWithRole, createArtist } from "../support/catalog.ts";
@@ -22,8 +22,8 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child() { return silent; } } as never;
-const usersDb = () => stack.users.services.db as unknown as TransactionalDb;
-const catalogDb = () => stack.catalog!.services.db as unknown as TransactionalDb;
+const usersDb = () => stack.users.services.db;
+const catalogDb = () => stack.catalog!.services.db;
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const started = Date.now();
@@ -74,7 +74,9 @@ describe("the outbox relay", () => {
   const schema = `outbox_test_${randomBytes(6).toString("hex").replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
   const prefix = `test:outbox:${randomUUID()}:bull`;
   const owner = createUsersDb({ databaseUrl: inject("databaseUrl") });
-  const ownerDb = () => owner as unknown as TransactionalDb;
+  const ownerDb = () => owner;
+  /** The test schema's outbox, relaying to `redis` (users' event types), with no timer. */
+  const outbox = (redis: string) => createOutbox({ db: owner, schema, produces: ["user.deleted"], redisUrl: redis, prefix, log: silent, autostart: false });
   beforeAll(async () => {
     await ownerDb().$executeRawUnsafe(`CREATE SCHEMA "${schema}"`);
     await ownerDb().$executeRawUnsafe(`CREATE TABLE "${schema}"."OutboxEvent" (LIKE "users"."OutboxEvent" INCLUDING ALL)`);
@@ -86,15 +88,15 @@ describe("the outbox relay", () => {
 
   it("keeps an event while Redis cannot take it, and relays it once it can, to every subscriber", async () => {
     const userId = randomUUID();
-    const id = await ownerDb().$transaction((tx) => recordEvent(tx, schema, "user.deleted", { userId }));
+    const down = outbox("redis://127.0.0.1:1");
+    const id = await ownerDb().$transaction((tx) => down.record(tx, "user.deleted", { userId }));
     const undelivered = () => ownerDb().$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${schema}"."OutboxEvent" WHERE "deliveredAt" IS NULL`);
 
-    const down = startOutboxRelay({ db: ownerDb(), schema, redisUrl: "redis://127.0.0.1:1", prefix, log: silent, autostart: false });
     await expect(down.flush()).rejects.toThrow();
     await down.close();
     expect(await undelivered()).toEqual([{ n: 1 }]);
 
-    const up = startOutboxRelay({ db: ownerDb(), schema, redisUrl, prefix, log: silent, autostart: false });
+    const up = outbox(redisUrl);
     expect(await up.flush()).toBe(1);
     expect(await up.flush()).toBe(0);
     await up.close();
@@ -114,7 +116,7 @@ describe("the outbox relay", () => {
   it("leaves an event of a type it does not know (a newer producer's) undelivered", async () => {
     const id = randomUUID();
     await ownerDb().$executeRawUnsafe(`INSERT INTO "${schema}"."OutboxEvent" ("id", "type", "payload") VALUES ($1::uuid, 'song.remixed', '{}'::jsonb)`, id);
-    const relay = startOutboxRelay({ db: ownerDb(), schema, redisUrl, prefix, log: silent, autostart: false });
+    const relay = outbox(redisUrl);
     try {
       expect(await relay.flush()).toBe(0);
     } finally {

@@ -1,5 +1,5 @@
 // The one context type of the catalog subgraph.
-import type { RequestBase } from "@melodi/kit";
+import type { Outbox, RequestBase } from "@melodi/kit";
 import type { Db } from "./db.ts";
 import type { Loaders } from "./loaders.ts";
 import type { MediaStorage } from "./media/storage.ts";
@@ -8,6 +8,7 @@ import type { Transcoder } from "./media/transcode.ts";
 import type { UrlSigner } from "./media/streaming.ts";
 import type { UploadCleanup } from "./media/cleanup.ts";
 import type { SearchCache } from "./search/cache.ts";
+import type { events } from "./events.ts";
 
 export interface MediaServices {
   storage: MediaStorage;
@@ -20,6 +21,8 @@ export interface MediaServices {
 export interface Services {
   db: Db;
   searchCache: SearchCache;
+  /** Records catalog's events with the change (record), and relays them (nudge after such a commit). */
+  outbox: Outbox<(typeof events.produces)[number]>;
   media: MediaServices;
 }
 

@@ -2,32 +2,9 @@
 // response is one statement per kind, whatever the page size. Rows are loaded unfiltered;
 // access.ts decides what the viewer may see.
 import DataLoader from "dataloader";
-import { isUuid, type Viewer } from "@melodi/kit";
+import { byIds, grouped, isUuid, type Viewer } from "@melodi/kit";
 import type { Db } from "./db.ts";
 import type { ArtistRow, CollectionRow, GenreRow, PickRow, SongRow } from "./models.ts";
-
-function byIds<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) {
-  return new DataLoader<string, T | null>(async (ids) => {
-    const valid = ids.filter(isUuid);
-    const rows = valid.length ? await load(valid) : [];
-    const map = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
-}
-
-function grouped<K extends string, R>(keyOf: (row: R) => string, load: (keys: K[]) => Promise<R[]>) {
-  return new DataLoader<K, R[]>(async (keys) => {
-    const rows = await load([...keys]);
-    const map = new Map<string, R[]>();
-    for (const row of rows) {
-      const key = keyOf(row);
-      const list = map.get(key);
-      if (list) list.push(row);
-      else map.set(key, [row]);
-    }
-    return keys.map((key) => map.get(key) ?? []);
-  });
-}
 
 export function createLoaders(db: Db, viewer: Viewer | null) {
   return {

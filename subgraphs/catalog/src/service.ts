@@ -2,8 +2,8 @@
 // environment; tests pass their own). createCatalog makes everything but the listening socket,
 // so tests can also run the schema in process.
 import path from "node:path";
-import { bullPrefix, CalendarDate, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startEventConsumer, startSubgraph, storeHealth, type RunningService, type ServiceConfig, type TransactionalDb } from "@melodi/kit";
-import type { CreatedSubgraph } from "@melodi/kit";
+import { bullPrefix, CalendarDate, createAuthenticator, createJobs, createLogger, createOutbox, createPubSub, createRedis, DateTime } from "@melodi/kit";
+import { schemaModule, startEventConsumer, startSubgraph, storeHealth, type CreatedSubgraph, type RunningService, type ServiceConfig } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -18,7 +18,7 @@ import { mediaConfig, type MediaConfig } from "./media/config.ts";
 import { createLocalStorage } from "./media/storage.ts";
 import { createUploads, UPLOADS_PATH } from "./media/uploads.ts";
 import { createUploadLocker } from "./media/uploadLocks.ts";
-import { catalogEventHandlers } from "./events.ts";
+import { events } from "./events.ts";
 import { createTranscoder } from "./media/transcode.ts";
 import { createUploadCleanup } from "./media/cleanup.ts";
 import { createSearchCache } from "./search/cache.ts";
@@ -45,19 +45,22 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
   const authenticator = createAuthenticator({ keys: config.publicKeys, redis });
 
   const queuePrefix = bullPrefix(config.redisKeyPrefix);
+  // Media and maintenance jobs, and the events catalog consumes, share one set of queues.
+  const jobs = createJobs({ redisUrl: config.redisUrl, prefix: queuePrefix, log: log.child({ component: "jobs" }) });
+  // Messages between replicas (upload locks), on one subscriber connection for the process.
+  const pubsub = createPubSub(redis, { log: log.child({ component: "pubsub" }) });
   const mediaSettings = mediaConfig(config.media);
   const storage = createLocalStorage(path.join(mediaSettings.dir, "store"));
   let ownUrl = "";
   const urls = createUrlSigner({ secret: mediaSettings.urlSecret, ttlSeconds: mediaSettings.urlTtlSeconds, publicUrl: () => mediaSettings.publicUrl ?? ownUrl });
   const uploadLog = log.child({ component: "uploads" });
-  const uploadLocker = createUploadLocker(redis, { log: uploadLog });
+  const uploadLocker = createUploadLocker(redis, pubsub, { log: uploadLog });
   const uploads = createUploads({ dir: path.join(mediaSettings.dir, "uploads"), limits: mediaSettings, authenticator, db, log: uploadLog, locker: uploadLocker });
   const transcoder = createTranscoder({
     db,
     storage,
     log: log.child({ component: "transcode" }),
-    redisUrl: config.redisUrl,
-    prefix: queuePrefix,
+    jobs,
     ffmpegPath: mediaSettings.ffmpegPath,
     ffprobePath: mediaSettings.ffprobePath,
     workDir: path.join(mediaSettings.dir, "work"),
@@ -70,24 +73,17 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
     db,
     uploads,
     log: log.child({ component: "cleanup" }),
-    redisUrl: config.redisUrl,
-    prefix: queuePrefix,
+    jobs,
     worker: mediaSettings.worker,
   });
-  // Events from other subgraphs (DESIGN.md §6).
-  const events = startEventConsumer({
-    subgraph: "catalog",
-    db: db as unknown as TransactionalDb,
-    schema: "catalog",
-    redisUrl: config.redisUrl,
-    prefix: queuePrefix,
-    log: log.child({ component: "events" }),
-    handlers: catalogEventHandlers,
-  });
+  // Events from other subgraphs, and catalog's own (none yet: the relay runs for those to come).
+  startEventConsumer({ subgraph: "catalog", db, jobs, log: log.child({ component: "events" }), handlers: events.handlers });
+  const outboxLog = log.child({ component: "outbox" });
+  const outbox = createOutbox({ db, schema: "catalog", produces: events.produces, redisUrl: config.redisUrl, prefix: queuePrefix, log: outboxLog });
   const searchCache = createSearchCache(redis, config.searchCacheTtlSeconds ?? 60);
   // Writes made outside this service (seeds, migrations) must not be hidden by old entries.
   await searchCache.changed();
-  const services: Services = { db, searchCache, media: { storage, uploads, transcoder, urls, cleanup } };
+  const services: Services = { db, searchCache, outbox, media: { storage, uploads, transcoder, urls, cleanup } };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [
@@ -120,10 +116,10 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: storeHealth(db, redis),
       onStop: async () => {
-        await transcoder.close();
-        await cleanup.close();
+        await outbox.close();
+        await jobs.close();
         await uploadLocker.close();
-        await events.close();
+        await pubsub.close();
         await db.$disconnect();
         redis.disconnect();
       },

@@ -1,27 +1,28 @@
-// Events between subgraphs (DESIGN.md §6): a change other subgraphs care about is written to
-// the producing subgraph's `OutboxEvent` table in the same transaction as the change; a relay
-// moves undelivered rows to one BullMQ queue per subscribing subgraph; each subscriber applies an
-// event in a transaction that also records its id in its own `ProcessedEvent` table, so an event
-// delivered twice (a relay that crashed after enqueueing, a retried job) takes effect once.
-// Nothing is lost while Redis or a subscriber is down: the row waits in the outbox, the job in
-// its queue (retried for about 9 hours, then kept in the queue's failed set and logged as an
-// error, to be retried by hand once the cause is fixed).
+// Events between subgraphs (README "Events between subgraphs"): a change other subgraphs care
+// about is written to the producing subgraph's `OutboxEvent` table in the same transaction as the
+// change; a relay moves undelivered rows to one BullMQ queue per consuming subgraph; each consumer
+// applies an event in a transaction that also records its id in its own `ProcessedEvent` table,
+// so an event delivered twice (a relay that crashed after enqueueing, a retried job, a back-fill)
+// takes effect once. Nothing is lost while Redis or a consumer is down: the row waits in the
+// outbox, the job in its queue (retried for about 9 hours, then kept in the queue's failed set and
+// logged as an error, to be retried by hand once the cause is fixed).
+//
+// The kit knows no event and no consumer: each producer declares its events' payloads (module
+// augmentation of EventPayloads, in its src/events.ts) and what it produces; each consumer
+// declares its handlers in its src/events.ts, and subgraphs.json's `consumes` routes events.
 import { randomUUID } from "node:crypto";
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { createJobs, type Jobs } from "./jobs.ts";
 import type { Logger } from "./logger.ts";
+import { consumersOf, loadManifest, type Manifest } from "./manifest.ts";
 import { withTimeout } from "./timeout.ts";
 
-/** Every event, what it carries, and which subgraphs consume it. */
-export interface EventPayloads {
-  /** A user account was deleted (users). Catalog drops it from the artists it managed. */
-  "user.deleted": { userId: string };
-}
+/**
+ * Every event type and what it carries. Empty here (an interface, so it can be augmented): a
+ * producer adds its own in its src/events.ts, e.g.
+ * `declare module "@melodi/kit" { interface EventPayloads { "user.deleted": { userId: string } } }`.
+ */
+export interface EventPayloads {}
 export type EventType = keyof EventPayloads;
-
-export const EVENT_SUBSCRIBERS: { [T in EventType]: string[] } = {
-  "user.deleted": ["catalog"],
-};
 
 export interface DomainEvent<T extends EventType = EventType> {
   id: string;
@@ -30,44 +31,124 @@ export interface DomainEvent<T extends EventType = EventType> {
   occurredAt: string;
 }
 
-/** What the outbox needs of a Prisma client (or of one of its transactions). */
+/** What the outbox needs of a Prisma client or of one of its transactions (either fits as it is). */
 export interface SqlRunner {
-  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+  // `any[]` as Prisma declares them: with `unknown[]` a Prisma client would not fit.
+  $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: any[]): PromiseLike<T>;
 }
 export interface TransactionalDb extends SqlRunner {
   $transaction<R>(fn: (tx: SqlRunner) => Promise<R>): PromiseLike<R>;
 }
 
-const SCHEMA_NAME = /^[a-z_]+$/;
+export type EventHandler<T extends EventType> = (event: DomainEvent<T>, tx: SqlRunner) => Promise<void>;
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+/**
+ * A producer's optional back-fill hook for one event type: the current state, as pages of
+ * events (e.g. catalog replaying every song as `song.changed`). A consumer that subscribed late
+ * gets these instead of the producer's retained outbox events, which only go back 7 days. Give
+ * each event an id derived from what it describes and its version (e.g. a uuid v5 of the row id
+ * and its updatedAt), so a back-fill run twice is skipped the second time, and let the payload
+ * carry that version: a change relayed meanwhile may reach the consumer first.
+ */
+export type CurrentStateSource<T extends EventType> = (db: SqlRunner) => AsyncIterable<DomainEvent<T>[]>;
+
+/** What a subgraph's src/events.ts exports as `events`. */
+export interface SubgraphEvents<P extends EventType = EventType> {
+  /** The event types it records in its outbox: its relay relays only these. */
+  produces: readonly P[];
+  /** What it does with the events it consumes: exactly its subgraphs.json `consumes`. */
+  handlers: EventHandlers;
+  /** Back-fill from current state, per produced type (see CurrentStateSource). */
+  currentState?: { [T in P]?: CurrentStateSource<T> };
+}
+
+/** Declares a subgraph's events (typed: only declared types, only their payloads). */
+export const defineEvents = <P extends EventType = never>(events: SubgraphEvents<P>): SubgraphEvents<P> => events;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 const table = (schema: string, name: string) => {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`not a schema name: ${schema}`);
   return `"${schema}"."${name}"`;
 };
 export const queueOf = (subgraph: string) => `events-${subgraph}`;
 
-/** Writes an event into `schema`'s outbox; call it inside the transaction making the change. */
-export async function recordEvent<T extends EventType>(tx: SqlRunner, schema: string, type: T, payload: EventPayloads[T]): Promise<string> {
-  const id = randomUUID();
-  await tx.$executeRawUnsafe(`INSERT INTO ${table(schema, "OutboxEvent")} ("id", "type", "payload") VALUES ($1::uuid, $2, $3::jsonb)`, id, type, JSON.stringify(payload));
-  return id;
+/** Marks the relay's own statements (background work, not any request's) in logs and counters. */
+export const RELAY_TAG = "/* outbox relay */";
+
+/** Retries of a failing consumer: exponential from 1 s (1, 2, 4 … 16,384 s), about 9 hours in all. */
+export const EVENT_JOB_DEFAULTS = { attempts: 16, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: 1000, removeOnFail: false } as const;
+
+/**
+ * Queues events for a consumer, one job per event with the event's id as job id: BullMQ adds
+ * nothing for an id it still holds, and the consumer's ProcessedEvent skips one it applied.
+ */
+export async function enqueueEvents(jobs: Jobs, consumer: string, events: DomainEvent[], timeoutMs = 5000): Promise<void> {
+  if (events.length === 0) return;
+  const name = queueOf(consumer);
+  try {
+    const bulk = events.map((data) => ({ name: data.type, data, opts: { jobId: data.id } }));
+    await withTimeout(jobs.queue<DomainEvent>(name, EVENT_JOB_DEFAULTS).addBulk(bulk), timeoutMs, `Redis did not answer within ${timeoutMs} ms`);
+  } catch (err) {
+    // A queue whose set-up failed (Redis was down) stays failed: start afresh next time.
+    void jobs.discard(name);
+    throw err;
+  }
 }
 
-export interface OutboxRelayOptions {
+interface OutboxRow {
+  id: string;
+  type: EventType;
+  payload: EventPayloads[EventType];
+  createdAt: Date;
+}
+const toEvent = (row: OutboxRow): DomainEvent => ({ id: row.id, type: row.type, payload: row.payload, occurredAt: new Date(row.createdAt).toISOString() });
+
+/**
+ * A page of `schema`'s outbox, oldest first: the undelivered events of `types` (the relay), or
+ * every retained one after `after` (a back-fill, which pages on from the last event it read).
+ */
+export async function readOutbox(
+  db: SqlRunner,
+  schema: string,
+  types: readonly string[],
+  page: { undelivered: true } | { after: DomainEvent | null },
+  limit: number,
+): Promise<DomainEvent[]> {
+  const select = `${RELAY_TAG} SELECT "id"::text AS id, "type", "payload", "createdAt" FROM ${table(schema, "OutboxEvent")} WHERE "type" = ANY($1::text[])`;
+  const order = `ORDER BY "createdAt", "id" LIMIT ${limit}`;
+  const after = "after" in page ? page.after : null;
+  const rows =
+    "undelivered" in page
+      ? await db.$queryRawUnsafe<OutboxRow[]>(`${select} AND "deliveredAt" IS NULL ${order}`, types)
+      : after
+        ? await db.$queryRawUnsafe<OutboxRow[]>(`${select} AND ("createdAt", "id") > ($2::timestamp, $3::uuid) ${order}`, types, after.occurredAt, after.id)
+        : await db.$queryRawUnsafe<OutboxRow[]>(`${select} ${order}`, types);
+  return rows.map(toEvent);
+}
+
+export interface OutboxOptions<P extends EventType> {
   db: TransactionalDb;
   /** The producing subgraph's Postgres schema (its OutboxEvent table). */
   schema: string;
+  /** The types this producer records; events of other types (a newer producer's) wait for a relay that knows them. */
+  produces: readonly P[];
   redisUrl: string;
-  /** BullMQ key prefix (keeps environments sharing a Redis apart). */
+  /** BullMQ key prefix: bullPrefix(the service's Redis key prefix). */
   prefix: string;
   log: Logger;
   /** How often undelivered events are looked for (1 s); `nudge()` looks at once. */
   intervalMs?: number;
   /** false: no timer; only nudge() and flush() relay (tests). */
   autostart?: boolean;
+  /** Who consumes what (default: subgraphs.json). */
+  manifest?: Manifest;
 }
 
-export interface OutboxRelay {
+export interface Outbox<P extends EventType = EventType> {
+  /** Writes an event into the outbox; call it inside the transaction making the change. */
+  record<T extends P>(tx: SqlRunner, type: T, payload: EventPayloads[T]): Promise<string>;
   /** Relays soon (after a commit that wrote events). */
   nudge(): void;
   /** Relays everything undelivered now; resolves with how many events went out. */
@@ -77,25 +158,15 @@ export interface OutboxRelay {
 
 const BATCH = 100;
 const KEEP_DELIVERED = "7 days";
-const KNOWN_TYPES = Object.keys(EVENT_SUBSCRIBERS);
-/** Marks the relay's own statements (background work, not any request's) in logs and counters. */
-export const RELAY_TAG = "/* outbox relay */";
-/** Retries of a failing subscriber: exponential from 1 s (1, 2, 4 … 16,384 s), about 9 hours in all. */
-const ATTEMPTS = 16;
 
-export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
-  // Fails fast while Redis is down (no offline queue), so a round gives up instead of waiting.
-  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  connection.on("error", () => {}); // reported through the failing rounds
-  const queues = new Map<string, Queue>();
-  const queue = (subgraph: string) => {
-    let q = queues.get(subgraph);
-    if (!q) {
-      queues.set(subgraph, (q = new Queue(queueOf(subgraph), { connection, prefix: opts.prefix })));
-      q.on("error", () => {}); // reported through the failing rounds
-    }
-    return q;
-  };
+/** The producer's outbox, bound to its schema, with its relay. */
+export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbox<P> {
+  const manifest = opts.manifest ?? loadManifest();
+  const outbox = table(opts.schema, "OutboxEvent");
+  const known = [...opts.produces];
+  // Adding jobs fails fast while Redis is away: the rows wait in the outbox meanwhile.
+  const jobs = createJobs({ redisUrl: opts.redisUrl, prefix: opts.prefix, log: opts.log, failFast: true });
+  const connection = jobs.connection;
   /** Resolves once Redis answers, or rejects after `ms`. */
   const redisReady = (ms: number) =>
     connection.status === "ready"
@@ -105,7 +176,6 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           const ready = () => (clearTimeout(timer), resolve());
           connection.once("ready", ready);
         });
-  const outbox = table(opts.schema, "OutboxEvent");
   let running: Promise<number> | null = null;
   let again = false;
   let closed = false;
@@ -113,36 +183,19 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
 
   // Read, enqueue, then mark delivered, with no transaction held across Redis: a slow or absent
   // Redis only delays events. Two replicas may enqueue the same event; the job id (the event id)
-  // and the subscribers' ProcessedEvent make that harmless.
+  // and the consumers' ProcessedEvent make that harmless. An event nobody consumes yet is marked
+  // delivered all the same: it is kept a week, for a consumer that subscribes later to back-fill.
   async function relayBatch(): Promise<number> {
-    // Only types this relay knows: a newer producer's events (a rolling deploy) wait for a relay
-    // that knows them (the hourly pass below reports them).
-    const rows = await opts.db.$queryRawUnsafe<{ id: string; type: EventType; payload: EventPayloads[EventType]; createdAt: Date }[]>(
-      `${RELAY_TAG} SELECT "id"::text AS id, "type", "payload", "createdAt" FROM ${outbox} WHERE "deliveredAt" IS NULL AND "type" = ANY($1::text[]) ORDER BY "createdAt", "id" LIMIT ${BATCH}`,
-      KNOWN_TYPES,
-    );
-    const jobs = new Map<string, { name: string; data: DomainEvent; opts: { jobId: string; attempts: number; backoff: { type: "exponential"; delay: number }; removeOnComplete: number; removeOnFail: false } }[]>();
-    for (const row of rows) {
-      const data: DomainEvent = { id: row.id, type: row.type, payload: row.payload, occurredAt: new Date(row.createdAt).toISOString() };
-      for (const subscriber of EVENT_SUBSCRIBERS[row.type]) {
-        const list = jobs.get(subscriber) ?? [];
-        list.push({ name: row.type, data, opts: { jobId: row.id, attempts: ATTEMPTS, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: 1000, removeOnFail: false } });
-        jobs.set(subscriber, list);
-      }
+    const events = await readOutbox(opts.db, opts.schema, known, { undelivered: true }, BATCH);
+    const perConsumer = new Map<string, DomainEvent[]>();
+    for (const event of events) {
+      for (const consumer of consumersOf(event.type, manifest)) perConsumer.set(consumer, [...(perConsumer.get(consumer) ?? []), event]);
     }
-    for (const [subscriber, list] of jobs) {
-      try {
-        await withTimeout(queue(subscriber).addBulk(list), 5000, "Redis did not answer within 5000 ms");
-      } catch (err) {
-        // A queue whose setup failed stays failed: start afresh next round.
-        const broken = queues.get(subscriber);
-        queues.delete(subscriber);
-        void broken?.close().catch(() => {});
-        throw err;
-      }
-    }
-    if (rows.length > 0) await opts.db.$executeRawUnsafe(`${RELAY_TAG} UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`, rows.map((r) => r.id));
-    return rows.length;
+    for (const [consumer, list] of perConsumer) await enqueueEvents(jobs, consumer, list);
+    if (events.length === 0) return 0;
+    const ids = events.map((e) => e.id);
+    await opts.db.$executeRawUnsafe(`${RELAY_TAG} UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`, ids);
+    return events.length;
   }
 
   async function flushAll(): Promise<number> {
@@ -156,7 +209,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     if (Date.now() - lastCleanup > 3600_000) {
       lastCleanup = Date.now();
       await opts.db.$executeRawUnsafe(`${RELAY_TAG} DELETE FROM ${outbox} WHERE "deliveredAt" < now() - interval '${KEEP_DELIVERED}'`);
-      const [unknown] = await opts.db.$queryRawUnsafe<{ n: number }[]>(`${RELAY_TAG} SELECT count(*)::int AS n FROM ${outbox} WHERE "deliveredAt" IS NULL AND NOT ("type" = ANY($1::text[]))`, KNOWN_TYPES);
+      const waiting = `${RELAY_TAG} SELECT count(*)::int AS n FROM ${outbox} WHERE "deliveredAt" IS NULL AND NOT ("type" = ANY($1::text[]))`;
+      const [unknown] = await opts.db.$queryRawUnsafe<{ n: number }[]>(waiting, known);
       if (unknown && unknown.n > 0) opts.log.error({ events: unknown.n }, "outbox relay: events of types this relay does not know wait undelivered");
     }
     return total;
@@ -185,6 +239,11 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   timer?.unref();
 
   return {
+    async record(tx, type, payload) {
+      const id = randomUUID();
+      await tx.$executeRawUnsafe(`INSERT INTO ${outbox} ("id", "type", "payload") VALUES ($1::uuid, $2, $3::jsonb)`, id, type, JSON.stringify(payload));
+      return id;
+    },
     nudge: () => {
       if (!closed) setImmediate(tick);
     },
@@ -193,20 +252,17 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       closed = true;
       clearInterval(timer);
       await running?.catch(() => {});
-      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
-      connection.disconnect();
+      await jobs.close();
     },
   };
 }
-
-export type EventHandlers = { [T in EventType]?: (event: DomainEvent<T>, tx: SqlRunner) => Promise<void> };
 
 /**
  * Applies one event once: its handler and the `ProcessedEvent` record share a transaction, and
  * an event already recorded is skipped. Returns whether it was applied now.
  */
 export async function applyEvent(db: TransactionalDb, schema: string, handlers: EventHandlers, event: DomainEvent): Promise<boolean> {
-  const handler = handlers[event.type] as ((event: DomainEvent, tx: SqlRunner) => Promise<void>) | undefined;
+  const handler = handlers[event.type] as EventHandler<EventType> | undefined;
   if (!handler) return false;
   return db.$transaction(async (tx) => {
     const fresh = await tx.$executeRawUnsafe(
@@ -220,43 +276,39 @@ export async function applyEvent(db: TransactionalDb, schema: string, handlers: 
   });
 }
 
-export interface EventConsumerOptions {
-  /** The consuming subgraph: its queue is events-<subgraph>. */
-  subgraph: string;
-  db: TransactionalDb;
-  /** The consuming subgraph's Postgres schema (its ProcessedEvent table). */
-  schema: string;
-  redisUrl: string;
-  prefix: string;
-  log: Logger;
-  handlers: EventHandlers;
+/** How a subgraph's handlers differ from what its subgraphs.json entry says it consumes. */
+export function handlerMismatch(subgraph: string, handlers: EventHandlers, manifest = loadManifest()): { unhandled: string[]; undeclared: string[] } {
+  const consumes = manifest.subgraphs.find((s) => s.name === subgraph)?.consumes ?? [];
+  const handled = Object.keys(handlers);
+  return { unhandled: consumes.filter((t) => !handled.includes(t)), undeclared: handled.filter((t) => !consumes.includes(t)) };
 }
 
-/** A BullMQ worker applying the subgraph's events; a handler that throws is retried with backoff. */
-export function startEventConsumer(opts: EventConsumerOptions): { close(): Promise<void> } {
-  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const worker = new Worker<DomainEvent>(
+export interface EventConsumerOptions {
+  /** The consuming subgraph: its queue is events-<subgraph>, its ProcessedEvent table in its schema. */
+  subgraph: string;
+  db: TransactionalDb;
+  jobs: Jobs;
+  log: Logger;
+  handlers: EventHandlers;
+  manifest?: Manifest;
+}
+
+/**
+ * A BullMQ worker applying the subgraph's events; a handler that throws is retried with backoff.
+ * Refuses to start when the handlers and subgraphs.json disagree: events routed to it would go
+ * unhandled, or handlers would wait for events no relay sends it.
+ */
+export function startEventConsumer(opts: EventConsumerOptions): void {
+  const { unhandled, undeclared } = handlerMismatch(opts.subgraph, opts.handlers, opts.manifest);
+  if (unhandled.length || undeclared.length) {
+    throw new Error(`${opts.subgraph}: subgraphs.json consumes [${unhandled}] with no handler, and handlers [${undeclared}] are not in its consumes`);
+  }
+  opts.jobs.worker<DomainEvent>(
     queueOf(opts.subgraph),
     async (job) => {
-      const applied = await applyEvent(opts.db, opts.schema, opts.handlers, job.data);
+      const applied = await applyEvent(opts.db, opts.subgraph, opts.handlers, job.data);
       opts.log.info({ eventId: job.data.id, type: job.data.type, applied }, applied ? "event applied" : "event skipped (already applied or not ours)");
     },
-    { connection, prefix: opts.prefix, concurrency: 4 },
+    { concurrency: 4, describe: (job) => ({ eventId: job.data.id, type: job.data.type }) },
   );
-  worker.on("failed", (job, err) => {
-    const attempts = job?.opts.attempts ?? 1;
-    if (job && job.attemptsMade >= attempts) {
-      // Kept in the queue's failed set (removeOnFail: false): retry it there once the cause is fixed.
-      opts.log.error({ err, eventId: job.data.id, type: job.data.type, attempts }, "event gave up after its last attempt; it waits in the failed set");
-    } else {
-      opts.log.warn({ err, eventId: job?.data.id, attempt: job?.attemptsMade }, "event failed; it will be retried");
-    }
-  });
-  worker.on("error", (err) => opts.log.warn({ err }, "event consumer error"));
-  return {
-    async close() {
-      await worker.close();
-      connection.disconnect();
-    },
-  };
 }

@@ -16,3 +16,7 @@ export * from "./events.ts";
 export * from "./timeout.ts";
 export * from "./manifest.ts";
 export * from "./lifecycle.ts";
+export * from "./loaders.ts";
+export * from "./jobs.ts";
+export * from "./pubsub.ts";
+export * from "./backfill.ts";

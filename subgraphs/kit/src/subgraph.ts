@@ -37,6 +37,14 @@ export function schemaModule<TContext>(base: string, file: string, resolvers: ob
   return { typeDefs: parse(readFileSync(new URL(file, base), "utf8")), resolvers: resolvers as GraphQLResolverMap<TContext> };
 }
 
+/**
+ * The types every subgraph shares (PageInfo, UserError: shared.graphql beside this file). A
+ * module of its own that every subgraph's schema gets, so no subgraph carries a copy that could
+ * drift; scripts/subgraphs.ts and codegen.ts read the same file.
+ */
+const SHARED_SDL_PATH = new URL("./shared.graphql", import.meta.url);
+const sharedModule = <TContext>(): SubgraphModule<TContext> => ({ typeDefs: parse(readFileSync(SHARED_SDL_PATH, "utf8")), resolvers: {} });
+
 /** `/health` checks of a subgraph's own stores: its database and Redis. */
 export function storeHealth(db: { $queryRaw(query: TemplateStringsArray): PromiseLike<unknown> }, redis: { ping(): Promise<unknown> }): HealthChecks {
   return { database: () => Promise.resolve(db.$queryRaw`SELECT 1`), redis: () => redis.ping() };
@@ -127,7 +135,7 @@ export interface BuiltSubgraph<TContext extends RequestBase> {
 export async function buildSubgraph<TContext extends RequestBase>(opts: SubgraphSchemaOptions<TContext>): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema(opts.modules),
+    schema: buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]),
     introspection: development,
     // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
     // handlers would race it and re-raise the signal mid-shutdown.

@@ -1,19 +1,20 @@
 // The one context type of the users subgraph: the caller, per-request loaders, and the
 // service's long-lived dependencies.
 import type { Redis } from "ioredis";
-import type { OutboxRelay, RequestBase } from "@melodi/kit";
+import type { Outbox, RequestBase } from "@melodi/kit";
 import type { Db } from "./db.ts";
 import type { Loaders } from "./loaders.ts";
 import type { SigningKey } from "./accounts/tokens.ts";
 import type { AuthLimits } from "./accounts/limits.ts";
+import type { events } from "./events.ts";
 
 export interface Services {
   db: Db;
   redis: Redis;
   signingKey: SigningKey;
   limits: AuthLimits;
-  /** Relays the events written to the outbox (DESIGN.md §6); nudge it after such a commit. */
-  events: OutboxRelay;
+  /** Records users' events with the change (record), and relays them (nudge it after such a commit). */
+  outbox: Outbox<(typeof events.produces)[number]>;
 }
 
 export interface Context extends RequestBase, Services {

@@ -1,11 +1,12 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own). createUsers makes everything but the listening socket,
 // so tests can also run the schema in process.
-import { bullPrefix, createAuthenticator, createLogger, createRedis, DateTime, schemaModule, startOutboxRelay, startSubgraph, storeHealth, type RunningService, type ServiceConfig, type TransactionalDb } from "@melodi/kit";
-import type { CreatedSubgraph } from "@melodi/kit";
+import { bullPrefix, createAuthenticator, createLogger, createOutbox, createRedis, DateTime, schemaModule, startSubgraph, storeHealth } from "@melodi/kit";
+import type { CreatedSubgraph, RunningService, ServiceConfig } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
+import { events } from "./events.ts";
 import { createAuthLimits, DEFAULT_AUTH_LIMITS, type AuthLimitSettings } from "./accounts/limits.ts";
 import type { SigningKey } from "./accounts/tokens.ts";
 import { resolvers as accounts } from "./accounts/resolvers.ts";
@@ -23,14 +24,15 @@ export async function createUsers(config: Omit<UsersConfig, "port" | "host">): P
   const log = config.log ?? createLogger("users");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
-  const events = startOutboxRelay({
-    db: db as unknown as TransactionalDb,
+  const outbox = createOutbox({
+    db,
     schema: "users",
+    produces: events.produces,
     redisUrl: config.redisUrl,
     prefix: bullPrefix(config.redisKeyPrefix),
     log: log.child({ component: "outbox" }),
   });
-  const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS), events };
+  const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS), outbox };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [
@@ -52,7 +54,7 @@ export async function createUsers(config: Omit<UsersConfig, "port" | "host">): P
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: storeHealth(db, redis),
       onStop: async () => {
-        await events.close();
+        await outbox.close();
         await db.$disconnect();
         redis.disconnect();
       },

@@ -3,9 +3,7 @@
 //  - unfinished tus uploads past their expiry (24 h after creation),
 //  - accepted uploads nobody attached within a day (their file and their row),
 //  - the records of rejected uploads after a week (their files were removed at once).
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
-import type { Logger } from "@melodi/kit";
+import type { Jobs, Logger } from "@melodi/kit";
 import type { Db } from "../db.ts";
 import type { Uploads } from "./uploads.ts";
 
@@ -23,8 +21,7 @@ export interface CleanupOptions {
   db: Db;
   uploads: Uploads;
   log: Logger;
-  redisUrl: string;
-  prefix: string;
+  jobs: Jobs;
   /** Run the worker in this process. */
   worker: boolean;
   everyMs?: number;
@@ -36,8 +33,7 @@ export interface UploadCleanup {
   /** One clean-up pass, now (what the scheduled job runs). */
   runOnce(now?: number): Promise<CleanupResult>;
   /** The schedule as BullMQ holds it (for health and tests). */
-  schedule(): Promise<{ id: string; every?: number | null } | undefined>;
-  close(): Promise<void>;
+  schedule(): Promise<{ id: string; every: number | null } | undefined>;
 }
 
 export async function createUploadCleanup(opts: CleanupOptions): Promise<UploadCleanup> {
@@ -61,29 +57,11 @@ export async function createUploadCleanup(opts: CleanupOptions): Promise<UploadC
     return result;
   }
 
-  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUE, { connection, prefix: opts.prefix });
-  await queue.upsertJobScheduler(SCHEDULER, { every: opts.everyMs ?? HOUR_MS }, { name: SCHEDULER, opts: { attempts: 3, backoff: { type: "exponential", delay: 60_000 } } });
-
-  let worker: Worker | undefined;
-  let workerConnection: Redis | undefined;
-  if (opts.worker) {
-    workerConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    worker = new Worker(QUEUE, async () => runOnce(), { connection: workerConnection, prefix: opts.prefix });
-    worker.on("failed", (job, err) => opts.log.error({ err, attempts: job?.attemptsMade }, "upload clean-up failed"));
-  }
+  await opts.jobs.schedule(QUEUE, SCHEDULER, { every: opts.everyMs ?? HOUR_MS }, { opts: { attempts: 3, backoff: { type: "exponential", delay: 60_000 } } });
+  if (opts.worker) opts.jobs.worker(QUEUE, () => runOnce());
 
   return {
     runOnce,
-    async schedule() {
-      const found = await queue.getJobScheduler(SCHEDULER);
-      return found ? { id: found.key, every: found.every } : undefined;
-    },
-    async close() {
-      await worker?.close();
-      await queue.close();
-      workerConnection?.disconnect();
-      connection.disconnect();
-    },
+    schedule: () => opts.jobs.scheduled(QUEUE, SCHEDULER),
   };
 }

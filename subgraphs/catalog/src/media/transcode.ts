@@ -9,10 +9,8 @@ import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { Queue, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
 import { parseFile } from "music-metadata";
-import type { Logger } from "@melodi/kit";
+import type { Jobs, Logger } from "@melodi/kit";
 import type { Db } from "../db.ts";
 import type { MediaStorage } from "./storage.ts";
 
@@ -31,9 +29,8 @@ export interface TranscodeOptions {
   db: Db;
   storage: MediaStorage;
   log: Logger;
-  redisUrl: string;
-  /** BullMQ key prefix (keeps environments sharing a Redis apart). */
-  prefix: string;
+  /** The service's job set (its queues share one connection and the deployment's prefix). */
+  jobs: Jobs;
   ffmpegPath: string;
   ffprobePath: string;
   /** Scratch folder for renditions being written. */
@@ -48,7 +45,6 @@ export interface TranscodeOptions {
 export interface Transcoder {
   /** Queues the transcoding of an audio (idempotent). */
   enqueue(audioId: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 interface JobData {
@@ -90,17 +86,11 @@ async function executable(file: string): Promise<boolean> {
 }
 
 export function createTranscoder(opts: TranscodeOptions): Transcoder {
-  const attempts = Math.max(1, opts.attempts ?? 3);
-  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<JobData>(QUEUE, {
-    connection,
-    prefix: opts.prefix,
-    defaultJobOptions: {
-      attempts,
-      backoff: { type: "exponential", delay: opts.backoffMs ?? 5000 },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+  const queue = opts.jobs.queue<JobData>(QUEUE, {
+    attempts: Math.max(1, opts.attempts ?? 3),
+    backoff: { type: "exponential", delay: opts.backoffMs ?? 5000 },
+    // A failed transcode is on its audio row (FAILED, with the error): its job is kept a week.
+    removeOnFail: { age: 7 * 24 * 3600 },
   });
 
   const ffprobe = (async () => {
@@ -156,26 +146,13 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
     await removeAudio(audioId);
   }
 
-  let worker: Worker<JobData> | undefined;
-  let workerConnection: Redis | undefined;
   if (opts.worker) {
-    workerConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    worker = new Worker<JobData>(
-      QUEUE,
-      async (job: Job<JobData>) => {
-        try {
-          await transcode(job.data.audioId);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          opts.log.warn({ audioId: job.data.audioId, attempt: job.attemptsMade + 1, last, err: message }, "transcoding failed");
-          if (last) await fail(job.data.audioId, message);
-          throw err;
-        }
-      },
-      { connection: workerConnection, prefix: opts.prefix, concurrency: opts.concurrency ?? 1 },
-    );
-    worker.on("error", (err) => opts.log.error({ err }, "transcode worker error"));
+    // The jobs helper logs each failed attempt; the last one also marks the audio FAILED.
+    opts.jobs.worker<JobData>(QUEUE, (job) => transcode(job.data.audioId), {
+      concurrency: opts.concurrency ?? 1,
+      describe: (job) => ({ audioId: job.data.audioId }),
+      onLastFailure: (job, err) => fail(job.data.audioId, err instanceof Error ? err.message : String(err)),
+    });
     // Audio left PROCESSING for a while (its job lost, e.g. Redis was down when it was attached)
     // is queued again: the job id makes this a no-op for jobs that still exist.
     void opts.db.songAudio
@@ -188,13 +165,5 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
     await queue.add("transcode", { audioId }, { jobId: `audio-${audioId}` });
   }
 
-  return {
-    enqueue,
-    async close() {
-      await worker?.close();
-      await queue.close();
-      connection.disconnect();
-      workerConnection?.disconnect();
-    },
-  };
+  return { enqueue };
 }

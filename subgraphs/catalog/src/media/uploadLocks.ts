@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ERRORS, type Lock, type Locker, type RequestRelease } from "@tus/server";
-import type { Logger } from "@melodi/kit";
+import type { Logger, PubSub } from "@melodi/kit";
 
 export interface UploadLockerOptions {
   /**
@@ -31,35 +31,32 @@ export interface UploadLocker extends Locker {
 }
 
 const keyOf = (id: string) => `tus:lock:${id}`;
+/** Where a request asks the holder of an upload's lock, on any replica, to let go. */
+const RELEASE_CHANNEL = "tus:lock-release";
 /** Deletes or renews the key only while it still holds this lock's token. */
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 
-export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {}): UploadLocker {
+export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLockerOptions = {}): UploadLocker {
   const ttlMs = opts.ttlMs ?? 30_000;
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;
   const retryMs = opts.retryMs ?? 100;
-  // Pub/sub channels do not get the connection's key prefix: add it, so environments sharing a
-  // server (tests) stay apart.
-  const channel = `${redis.options.keyPrefix ?? ""}tus:lock-release`;
   /** Locks this process holds: upload id → the lock's token and how to ask its request to let go. */
   const held = new Map<string, { token: string; release: RequestRelease }>();
-  const subscriber = redis.duplicate();
-  subscriber.on("error", (err: unknown) => opts.log?.warn({ err }, "upload lock channel: Redis error"));
-  subscriber.on("message", (_channel: string, id: string) => {
+  const onAsk = (id: string) => {
     const holder = held.get(id);
     if (holder) void Promise.resolve(holder.release()).catch((err: unknown) => opts.log?.warn({ err, uploadId: id }, "releasing an upload lock failed"));
-  });
+  };
   // Subscribed before the first lock is taken; tried again by the next lock if it failed.
-  let subscribed: Promise<unknown> | null = null;
+  let subscribed: Promise<() => Promise<void>> | null = null;
   const listening = () => {
-    subscribed ??= subscriber.subscribe(channel).catch((err: unknown) => {
+    subscribed ??= pubsub.subscribe(RELEASE_CHANNEL, onAsk).catch((err: unknown) => {
       subscribed = null;
       throw err;
     });
     return subscribed;
   };
-  void listening().catch(() => {});
+  void listening().catch((err: unknown) => opts.log?.warn({ err }, "upload lock channel: not subscribed yet; the next lock tries again"));
 
   function newLock(id: string): Lock {
     const token = randomUUID();
@@ -75,7 +72,7 @@ export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {})
           // Ask whoever holds it to let go, again every second in case the ask was missed.
           if (Date.now() - asked >= 1000) {
             asked = Date.now();
-            await redis.publish(channel, id);
+            await pubsub.publish(RELEASE_CHANNEL, id);
           }
           await new Promise((resolve) => setTimeout(resolve, retryMs));
         }
@@ -113,7 +110,8 @@ export function createUploadLocker(redis: Redis, opts: UploadLockerOptions = {})
   return {
     newLock,
     async close() {
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      const unsubscribe = await subscribed?.catch(() => null);
+      await unsubscribe?.();
     },
   };
 }

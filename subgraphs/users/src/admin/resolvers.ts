@@ -1,5 +1,5 @@
 // The backoffice's account management. Every field here is ADMIN-only.
-import { decodeCursor, encodeCursor, isUuid, pageSize, recordEvent, requireRole, revokeUserTokens, toConnection, type Viewer } from "@melodi/kit";
+import { decodeCursor, encodeCursor, isUuid, pageSize, requireRole, revokeUserTokens, toConnection, type Viewer } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../db.ts";
@@ -91,10 +91,10 @@ export const resolvers: Resolvers = {
       // transaction. Tokens already handed out die through the revocation record.
       const deleted = await ctx.db.$transaction(async (tx) => {
         const row = await tx.user.delete({ where: { id: found.id }, select: { id: true, tokenVersion: true } });
-        await recordEvent(tx, "users", "user.deleted", { userId: row.id });
+        await ctx.outbox.record(tx, "user.deleted", { userId: row.id });
         return row;
       });
-      ctx.events.nudge();
+      ctx.outbox.nudge();
       await revokeUserTokens(ctx.redis, deleted.id, deleted.tokenVersion + 1);
       ctx.loaders.user.clear(found.id);
       return { deletedUserId: deleted.id, userErrors: [] };
