@@ -3,7 +3,7 @@
 # directly (type stripping), so there is no build step beyond generated code.
 FROM node:24-slim
 
-# pnpm 10 from npm (corepack fails here on package signatures, DESIGN.md §1). pnpm switches
+# pnpm 10 from npm (corepack fails here on package signatures, ARCHITECTURE.md §1). pnpm switches
 # itself to the exact version in package.json's "packageManager" field.
 RUN npm install -g pnpm@10
 

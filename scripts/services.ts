@@ -1,4 +1,4 @@
-// Postgres and Redis for local runs and tests (DESIGN.md §11): the ones you name in
+// Postgres and Redis for local runs and tests (ARCHITECTURE.md §11): the ones you name in
 // DATABASE_URL / REDIS_URL, otherwise an embedded Postgres and a Redis found on 6379 or a
 // redis-server started here. Everything started here stops with the process.
 import { spawn, type ChildProcess } from "node:child_process";

@@ -1,8 +1,7 @@
 // How the router talks to a subgraph: one keep-alive undici Pool per subgraph, a plain JSON
 // POST, and the caller's token, request id and address forwarded. The stock data source goes
 // through make-fetch-happen and builds a node-fetch Request per call; on our machines that
-// stack was the largest share of gateway CPU (notes/gateway-performance.md), so the fetch is
-// ours. Behaviour kept: subgraph errors come back as GraphQL errors, timeouts fail the fetch.
+// stack was the largest share of gateway CPU in a profile under load, so the fetch is ours. Behaviour kept: subgraph errors come back as GraphQL errors, timeouts fail the fetch.
 import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";

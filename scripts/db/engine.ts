@@ -1,5 +1,4 @@
-// The Prisma schema engine, run offline as WebAssembly over a `pg` pool (DESIGN.md §5;
-// /work/shared/notes/prisma-offline.md has the verified facts this file builds on).
+// The Prisma schema engine, run offline as WebAssembly over a `pg` pool (ARCHITECTURE.md §5).
 //
 // The native schema engine cannot be downloaded here, and `@prisma/migrate`'s wrapper looks for a
 // wasm file its package does not ship, so we instantiate `@prisma/schema-engine-wasm` ourselves

@@ -1,4 +1,4 @@
-// The project's migration tool (DESIGN.md §5): apply, create and check the SQL migrations of
+// The project's migration tool (ARCHITECTURE.md §5): apply, create and check the SQL migrations of
 // every subgraph under prisma/<name>/migrations, offline, through the wasm schema engine.
 //
 // Each subgraph lives in its own Postgres schema with its own `_prisma_migrations` table there.

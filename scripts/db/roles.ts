@@ -1,4 +1,4 @@
-// One Postgres role per subgraph (DESIGN.md §3): it may connect to the database and read and
+// One Postgres role per subgraph (ARCHITECTURE.md §3): it may connect to the database and read and
 // write the tables of its own schema, and nothing else: no other subgraph's schema, no DDL (not
 // even temporary tables), not its migration history. Migrations run as the database owner;
 // `pnpm db:migrate` then (re)applies these grants, so tables added by later migrations are

@@ -1,4 +1,4 @@
-// No N+1 (DESIGN.md §10): the artist page and a release page, through the router, cost the same
+// No N+1 (ARCHITECTURE.md §10): the artist page and a release page, through the router, cost the same
 // number of catalog SQL statements whatever their size.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack.ts";

@@ -1,4 +1,4 @@
-// Each subgraph's Postgres role (scripts/db/roles.ts, DESIGN.md §3): its own schema's tables and
+// Each subgraph's Postgres role (scripts/db/roles.ts, ARCHITECTURE.md §3): its own schema's tables and
 // nothing else. The whole suite runs the services as these roles (tests/setup/global.ts); this
 // file checks what they must not be able to do.
 import pg from "pg";

@@ -1,5 +1,5 @@
 // docker-compose.yml and the Dockerfile, checked by reading them: there is no Docker engine to
-// run them here (DESIGN.md §1), so these tests hold the wiring a container run depends on.
+// run them here (ARCHITECTURE.md §1), so these tests hold the wiring a container run depends on.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";

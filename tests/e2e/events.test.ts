@@ -1,4 +1,4 @@
-// Events between subgraphs (kit/src/events.ts, DESIGN.md §6): the outbox written with the
+// Events between subgraphs (kit/src/events.ts, ARCHITECTURE.md §6): the outbox written with the
 // change, the relay to BullMQ, and subscribers that apply each event once. The first test goes
 // end to end: an admin deletes an account in users, and catalog stops naming it as a manager.
 import { randomBytes, randomUUID } from "node:crypto";

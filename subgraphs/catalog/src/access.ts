@@ -1,4 +1,4 @@
-// Who may see and edit what (DESIGN.md §4). `isPublic` is the artist's switch, `isVisible` the
+// Who may see and edit what (ARCHITECTURE.md §4). `isPublic` is the artist's switch, `isVisible` the
 // admin's. A listener sees an item only when both are on for it and for what it belongs to;
 // the managers of the item's artist and admins see everything. Hidden items answer exactly as
 // items that never existed (null), so their existence does not leak.

@@ -1,4 +1,4 @@
-// Per-request DataLoaders (DESIGN.md §10): every entity reference and every per-item list in a
+// Per-request DataLoaders (ARCHITECTURE.md §10): every entity reference and every per-item list in a
 // response is one statement per kind, whatever the page size. Rows are loaded unfiltered;
 // access.ts decides what the viewer may see.
 import DataLoader from "dataloader";

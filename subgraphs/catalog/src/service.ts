@@ -40,7 +40,7 @@ export interface CreatedCatalog extends CreatedSubgraph<Context, Services> {
 export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">): Promise<CreatedCatalog> {
   const log = config.log ?? createLogger("catalog");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
-  // Redis holds the token revocations every subgraph checks (DESIGN.md §4).
+  // Redis holds the token revocations every subgraph checks (ARCHITECTURE.md §4).
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
   const authenticator = createAuthenticator({ keys: config.publicKeys, redis });
 

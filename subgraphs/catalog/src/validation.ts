@@ -1,4 +1,4 @@
-// Input rules at the boundary (DESIGN.md §9), with zod; failures become typed userErrors.
+// Input rules at the boundary (ARCHITECTURE.md §9), with zod; failures become typed userErrors.
 import { z } from "zod";
 import { isUuid, parseInput as parseWith, type Parsed } from "@melodi/kit";
 import type { UserErrorCode } from "./generated/graphql.ts";

@@ -1,5 +1,5 @@
 // Access-token verification and the caller ("viewer"), shared by the router and every subgraph:
-// each verifies the token itself rather than trusting a header (DESIGN.md §4).
+// each verifies the token itself rather than trusting a header (ARCHITECTURE.md §4).
 //
 // Tokens are RS256 JWTs with a `kid`, so keys can rotate: verifiers hold every public key that
 // may still have live tokens. A signature alone cannot say that a user was blocked a second ago,

@@ -1,4 +1,4 @@
-// Health of a service and of what it depends on, as `/health` reports it (DESIGN.md §11).
+// Health of a service and of what it depends on, as `/health` reports it (ARCHITECTURE.md §11).
 import { withTimeout } from "./timeout.ts";
 export interface CheckResult {
   status: "ok" | "down";

@@ -1,4 +1,4 @@
-// Relay connections (DESIGN.md §9): `first`/`after`, page size capped at 100, opaque cursors.
+// Relay connections (ARCHITECTURE.md §9): `first`/`after`, page size capped at 100, opaque cursors.
 import { badUserInput } from "./errors.ts";
 import { isUuid } from "./ids.ts";
 

@@ -1,5 +1,5 @@
 // Server bootstrap every subgraph shares: Apollo Server over buildSubgraphSchema, the caller
-// authenticated from the forwarded access token (verified again here, DESIGN.md §4), masked
+// authenticated from the forwarded access token (verified again here, ARCHITECTURE.md §4), masked
 // internal errors, request ids in logs, and `/health` with the service's own dependencies.
 // buildSubgraph is the server alone, which tests also run in process; startSubgraph adds HTTP.
 import type http from "node:http";

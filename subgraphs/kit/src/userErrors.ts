@@ -1,4 +1,4 @@
-// Expected failures of a mutation, returned in its payload as `userErrors` (DESIGN.md §9).
+// Expected failures of a mutation, returned in its payload as `userErrors` (ARCHITECTURE.md §9).
 export interface UserError<C extends string = string> {
   field: string[] | null;
   message: string;

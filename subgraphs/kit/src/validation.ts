@@ -1,4 +1,4 @@
-// Input validated at the boundary with zod (DESIGN.md §9): a failed rule becomes a userError
+// Input validated at the boundary with zod (ARCHITECTURE.md §9): a failed rule becomes a userError
 // whose field path starts at `input` and whose code each subgraph chooses from the issue.
 import type { z } from "zod";
 import { userError, type UserError } from "./userErrors.ts";

@@ -1,4 +1,4 @@
-// Per-request DataLoaders (DESIGN.md §10): every user reference, count and viewer state in a
+// Per-request DataLoaders (ARCHITECTURE.md §10): every user reference, count and viewer state in a
 // response is loaded in one statement per kind, whatever the page size.
 import { byIds, grouped, viewerSet, type Viewer } from "@melodi/kit";
 import type { Db } from "./db.ts";

@@ -1,4 +1,4 @@
-// Input rules at the boundary (DESIGN.md §9), with zod. A failed rule becomes a `userError`
+// Input rules at the boundary (ARCHITECTURE.md §9), with zod. A failed rule becomes a `userError`
 // whose code says what to fix; nothing invalid reaches the database.
 import { z } from "zod";
 import { parseInput as parseWith, type Parsed } from "@melodi/kit";

@@ -1,4 +1,4 @@
-// Upload housekeeping, hourly, on BullMQ (DESIGN.md §7): one job scheduler, however many catalog
+// Upload housekeeping, hourly, on BullMQ (ARCHITECTURE.md §7): one job scheduler, however many catalog
 // replicas run, and each tick is done by exactly one worker (retried if it fails). It removes
 //  - unfinished tus uploads past their expiry (24 h after creation),
 //  - accepted uploads nobody attached within a day (their file and their row),

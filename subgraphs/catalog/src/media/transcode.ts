@@ -1,4 +1,4 @@
-// Audio transcoding on BullMQ (DESIGN.md §7): one job per attached audio makes the three MP3
+// Audio transcoding on BullMQ (ARCHITECTURE.md §7): one job per attached audio makes the three MP3
 // renditions (64, 128 and 320 kbps) with ffmpeg, checks each with ffprobe, and only then
 // publishes the audio on its song in one transaction, so a song never plays half-made audio.
 // A failing job is retried with exponential backoff; after its last attempt the audio is FAILED

@@ -1,4 +1,4 @@
-// One search over songs, artists and releases (DESIGN.md §3): what to find and how it ranks is
+// One search over songs, artists and releases (ARCHITECTURE.md §3): what to find and how it ranks is
 // in ranking.ts; this resolver checks the input, caches hits and loads what listeners may see.
 import { badUserInput, decodeCursor, encodeCursor, pageSize } from "@melodi/kit";
 import type { Resolvers, SearchType } from "../generated/graphql.ts";

@@ -1,5 +1,5 @@
 // Sign-in sessions: a session is one device's sign-in, holding a chain of refresh tokens that
-// each work once (DESIGN.md §4). Revoking writes to Redis too, so access tokens already handed
+// each work once (ARCHITECTURE.md §4). Revoking writes to Redis too, so access tokens already handed
 // out stop working at once rather than when they expire.
 import { revokeSession, revokeUserTokens } from "@melodi/kit";
 import type { Redis } from "ioredis";

@@ -1,4 +1,4 @@
-// Issuing tokens (DESIGN.md §4). Access: RS256 JWT with a `kid`, 15 minutes, verified by the
+// Issuing tokens (ARCHITECTURE.md §4). Access: RS256 JWT with a `kid`, 15 minutes, verified by the
 // kit everywhere. Refresh: 32 random bytes, only their sha256 is stored, each usable once.
 import { createHash, randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
