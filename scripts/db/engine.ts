@@ -83,6 +83,7 @@ function charAsText<T>(result: T): T {
 class CharAsTextClient extends pg.Client {
   // pg.Pool calls client.query(config, values, callback); adapter-pg's transactions call
   // client.query(config) and await the promise. Both forms are covered.
+  // biome-ignore lint/suspicious/noExplicitAny: pg.Client.query is overloaded (a promise or void); this override serves both.
   override query(...args: unknown[]): any {
     const callback = args.at(-1);
     const query = super.query as (...a: unknown[]) => unknown;

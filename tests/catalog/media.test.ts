@@ -449,7 +449,12 @@ describe("playback of files larger than one read", () => {
   it("gives every one of many concurrent readers, some abandoning mid-body, its own bytes", async () => {
     const abandon = (u: string) =>
       new Promise<void>((resolve) => {
-        const req = http.get(u, (res) => res.once("data", () => (req.destroy(), resolve())));
+        const req = http.get(u, (res) =>
+          res.once("data", () => {
+            req.destroy();
+            resolve();
+          }),
+        );
         req.on("error", () => resolve());
       });
     const reads = Array.from({ length: 12 }, async (_, i) => {
@@ -491,7 +496,7 @@ describe("/media-auth (what the media edge asks before serving audio)", () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get("cache-control")).toMatch(/^private, max-age=\d+$/);
 
-    const tampered = link.pathname + link.search.replace(/signature=./, (s) => (s.endsWith("A") ? s.slice(0, -1) + "B" : s.slice(0, -1) + "A"));
+    const tampered = link.pathname + link.search.replace(/signature=./, (s) => (s.endsWith("A") ? `${s.slice(0, -1)}B` : `${s.slice(0, -1)}A`));
     const expired = new URL(urls.audioUrl(randomUUID(), 64, Date.now() - 3 * 3600_000));
     // The signed path written another way: a proxy would normalise it to another file.
     const [, , , id] = link.pathname.split("/");

@@ -78,7 +78,11 @@ describe("pub/sub", () => {
     proxy.cut();
     const publisher = replica(prefix);
     // Published until the re-subscribed connection hears one (the reconnect takes a moment).
-    expect(await until(() => (void publisher.publish("c", "again"), at.got.length > 0), 5000)).toBe(true);
+    const heard = () => {
+      void publisher.publish("c", "again");
+      return at.got.length > 0;
+    };
+    expect(await until(heard, 5000)).toBe(true);
   });
 
   it("fails, within its timeout, when Redis is gone or hangs", async () => {

@@ -22,7 +22,10 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
     if (hanging) return;
     const upstream = net.connect(Number(target.port || 6379), target.hostname);
     sockets.add(upstream);
-    upstream.on("close", () => (sockets.delete(upstream), client.destroy()));
+    upstream.on("close", () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
     upstream.on("error", () => {});
     client.on("close", () => upstream.destroy());
     client.pipe(upstream).pipe(client);
@@ -31,10 +34,14 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `redis://127.0.0.1:${port}`,
-    cut: () => sockets.forEach((s) => s.destroy()),
-    hang: (on) => void (hanging = on),
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    hang: (on) => {
+      hanging = on;
+    },
     close: () => {
-      sockets.forEach((s) => s.destroy());
+      for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

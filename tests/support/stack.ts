@@ -76,7 +76,8 @@ export async function startStack(opts: StackOptions = {}) {
 
   async function start(name: string, port = 0): Promise<RunningService> {
     const main = await subgraphMain(name);
-    const sql = (sqlLogs[name] ??= { count: 0, statements: [] });
+    sqlLogs[name] ??= { count: 0, statements: [] };
+    const sql = sqlLogs[name];
     configs[name] ??= {
       ...main.configFromEnv({ ...env, DATABASE_URL: serviceUrls[name] }),
       redisKeyPrefix,

@@ -21,6 +21,7 @@ import { withTimeout } from "./timeout.ts";
  * producer adds its own in its src/events.ts, e.g.
  * `declare module "@melodi/kit" { interface EventPayloads { "user.deleted": { userId: string } } }`.
  */
+// biome-ignore lint/suspicious/noEmptyInterface: an interface (not a type) so that producers can augment it.
 export interface EventPayloads {}
 export type EventType = keyof EventPayloads;
 
@@ -34,7 +35,9 @@ export interface DomainEvent<T extends EventType = EventType> {
 /** What the outbox needs of a Prisma client or of one of its transactions (either fits as it is). */
 export interface SqlRunner {
   // `any[]` as Prisma declares them: with `unknown[]` a Prisma client would not fit.
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   $queryRawUnsafe<T = unknown>(query: string, ...values: any[]): PromiseLike<T>;
 }
 export interface TransactionalDb extends SqlRunner {
@@ -172,8 +175,14 @@ export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbo
     connection.status === "ready"
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => (connection.off("ready", ready), reject(new Error("Redis is not reachable"))), ms);
-          const ready = () => (clearTimeout(timer), resolve());
+          const timer = setTimeout(() => {
+            connection.off("ready", ready);
+            reject(new Error("Redis is not reachable"));
+          }, ms);
+          const ready = () => {
+            clearTimeout(timer);
+            resolve();
+          };
           connection.once("ready", ready);
         });
   let running: Promise<number> | null = null;

@@ -76,7 +76,10 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string
     };
     stream.on("error", (err: { status?: number; statusCode?: number }) => {
       const status = err.status ?? err.statusCode ?? 500;
-      if (res.headersSent) return void (res.destroy(), resolve());
+      if (res.headersSent) {
+        res.destroy();
+        return resolve();
+      }
       // send may have set the file's headers already (Content-Range, ETag, a year of caching for
       // images): an error must not carry them.
       for (const name of res.getHeaderNames()) if (name !== REQUEST_ID_HEADER) res.removeHeader(name);
@@ -132,7 +135,10 @@ export function createMediaAuthRoute(opts: { signer: UrlSigner }) {
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const original = req.headers["x-original-uri"];
     const audio = typeof original === "string" ? signedAudio(original, opts.signer) : null;
-    if (!audio) return sendJson(res, 403, { error: "This link is invalid or has expired." });
+    if (!audio) {
+      sendJson(res, 403, { error: "This link is invalid or has expired." });
+      return;
+    }
     res.writeHead(204, { "cache-control": audio.cacheControl });
     res.end();
   };

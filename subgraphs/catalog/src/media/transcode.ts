@@ -101,7 +101,7 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
 
   async function transcode(audioId: string): Promise<void> {
     const audio = await opts.db.songAudio.findUnique({ where: { id: audioId } });
-    if (!audio || audio.status !== "PROCESSING") return;
+    if (audio?.status !== "PROCESSING") return;
     const input = opts.storage.path(audio.originalKey);
     await mkdir(opts.workDir, { recursive: true });
     const scratch = await mkdtemp(path.join(opts.workDir, `${audioId}-`));
