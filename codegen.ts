@@ -36,7 +36,12 @@ const config: CodegenConfig = {
       schema: "schema/supergraph.graphql",
       documents: "schema/operations/*.graphql",
       plugins: ["typescript-operations", "typed-document-node"],
-      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string" }, avoidOptionals: { field: true, inputValue: false, object: false } },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: "string" },
+        avoidOptionals: { field: true, inputValue: false, object: false },
+      },
     },
   },
 };

@@ -50,7 +50,11 @@ export async function startService(opts: {
     exitHook = true;
     process.on("exit", () => killAll("SIGKILL"));
   }
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let tail = "";
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-4000);
@@ -97,7 +101,9 @@ export async function startService(opts: {
     }
     if (Date.now() > deadline) {
       await service.stop();
-      throw new Error(`${opts.name} was not healthy at ${opts.healthUrl} within ${(opts.timeoutMs ?? 60_000) / 1000} s:\n${service.output()}`);
+      throw new Error(
+        `${opts.name} was not healthy at ${opts.healthUrl} within ${(opts.timeoutMs ?? 60_000) / 1000} s:\n${service.output()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -60,7 +60,10 @@ async function post(url: string, body: unknown, token?: string): Promise<{ statu
 async function signIn(url: string): Promise<string> {
   const query = `mutation($input: LoginInput!) { login(input: $input) { session { accessToken } userErrors { code message } } }`;
   const res = await post(url, { query, variables: { input: { email: BENCH_EMAIL, password: BENCH_PASSWORD } } });
-  const body = JSON.parse(res.text) as { data?: { login: { session: { accessToken: string } | null; userErrors: { code: string; message: string }[] } }; errors?: unknown };
+  const body = JSON.parse(res.text) as {
+    data?: { login: { session: { accessToken: string } | null; userErrors: { code: string; message: string }[] } };
+    errors?: unknown;
+  };
   const token = body.data?.login.session?.accessToken;
   if (!token) throw new Error(`signing in as ${BENCH_EMAIL} failed (HTTP ${res.status}): ${res.text}`);
   return token;
@@ -121,11 +124,14 @@ async function main(): Promise<number> {
     const redis: Started = await ensureRedis({ log });
     cleanups.push(() => redis.stop());
     const applied = await migrateAll(postgres.url);
-    for (const [subgraph, names] of Object.entries(applied)) if (names.length) log(`${subgraph}: applied ${names.join(", ")}`);
+    for (const [subgraph, names] of Object.entries(applied))
+      if (names.length) log(`${subgraph}: applied ${names.join(", ")}`);
 
     const db = createDb({ databaseUrl: postgres.url, poolSize: 2 });
     const seeded = await seedBench(db).finally(() => db.$disconnect());
-    log(`${seeded.created ? "seeded" : "reusing"} bench data: bench_star (${seeded.userId}) with ${FOLLOWERS} followers`);
+    log(
+      `${seeded.created ? "seeded" : "reusing"} bench data: bench_star (${seeded.userId}) with ${FOLLOWERS} followers`,
+    );
 
     const keys = loadKeys(log);
     const usersPort = env.BENCH_USERS_PORT ? Number(env.BENCH_USERS_PORT) : await freePort();
@@ -190,11 +196,18 @@ async function main(): Promise<number> {
       }
       return token;
     };
-    const requestBody = JSON.stringify({ query: QUERY, variables: { id: seeded.userId }, operationName: "BenchProfile" });
+    const requestBody = JSON.stringify({
+      query: QUERY,
+      variables: { id: seeded.userId },
+      operationName: "BenchProfile",
+    });
     const answers: Record<string, string> = {};
     for (const target of Object.values(targets)) {
       const res = await post(target.url, JSON.parse(requestBody), token);
-      const body = JSON.parse(res.text) as { data?: { user?: { followers?: { totalCount: number; edges: { node: { profile: { handle: string } } }[] } } }; errors?: unknown };
+      const body = JSON.parse(res.text) as {
+        data?: { user?: { followers?: { totalCount: number; edges: { node: { profile: { handle: string } } }[] } } };
+        errors?: unknown;
+      };
       const followers = body.data?.user?.followers;
       const problems = [
         res.status !== 200 && `HTTP ${res.status}`,
@@ -202,14 +215,21 @@ async function main(): Promise<number> {
         !followers && "no followers in the answer",
         followers && followers.edges.length !== 20 && `${followers.edges.length} edges instead of 20`,
         followers && followers.totalCount < FOLLOWERS && `totalCount ${followers.totalCount} < ${FOLLOWERS}`,
-        followers && !followers.edges.every((e) => e.node.profile.handle.startsWith("bench_f")) && "a follower without its bench profile",
+        followers &&
+          !followers.edges.every((e) => e.node.profile.handle.startsWith("bench_f")) &&
+          "a follower without its bench profile",
         !goodBody(res.text) && "the body fails the per-response check",
       ].filter(Boolean);
       if (problems.length) throw new WrongAnswer(`${target.name}: ${problems.join("; ")}\n${res.text.slice(0, 2000)}`);
       answers[target.name] = JSON.stringify(body.data);
     }
-    if (answers.direct !== answers.router) throw new WrongAnswer(`direct and router answers differ:\n direct: ${answers.direct}\n router: ${answers.router}`);
-    log(`answers checked: identical data from both (${answers.direct!.length} bytes of data, 20 of ${FOLLOWERS} followers)`);
+    if (answers.direct !== answers.router)
+      throw new WrongAnswer(
+        `direct and router answers differ:\n direct: ${answers.direct}\n router: ${answers.router}`,
+      );
+    log(
+      `answers checked: identical data from both (${answers.direct!.length} bytes of data, 20 of ${FOLLOWERS} followers)`,
+    );
 
     const load = async (target: Target, seconds: number): Promise<Result> =>
       autocannon({
@@ -227,7 +247,10 @@ async function main(): Promise<number> {
     for (const target of Object.values(targets)) {
       log(`warm-up: ${target.name}, ${WARMUP} s`);
       const r = await load(target, WARMUP);
-      if (bad(r) > 0) throw new WrongAnswer(`warm-up on ${target.name}: ${r.non2xx} non-2xx, ${r.mismatches} bodies with errors (status codes ${JSON.stringify(r.statusCodeStats)})`);
+      if (bad(r) > 0)
+        throw new WrongAnswer(
+          `warm-up on ${target.name}: ${r.non2xx} non-2xx, ${r.mismatches} bodies with errors (status codes ${JSON.stringify(r.statusCodeStats)})`,
+        );
     }
     await new Promise((r) => setTimeout(r, 2000));
     const idle = { router: memory(router.pid), users: memory(users.pid) };
@@ -238,13 +261,26 @@ async function main(): Promise<number> {
       const order: Target[] = round % 2 === 1 ? [targets.direct, targets.router] : [targets.router, targets.direct];
       for (const [i, target] of order.entries()) {
         log(`round ${round}/${ROUNDS}: ${target.name}, ${CONNECTIONS} connections, ${DURATION} s`);
-        const before = { router: cpuMs(router.pid), users: cpuMs(users.pid), loadgen: process.cpuUsage(), machine: machineCpuMs() };
+        const before = {
+          router: cpuMs(router.pid),
+          users: cpuMs(users.pid),
+          loadgen: process.cpuUsage(),
+          machine: machineCpuMs(),
+        };
         const r = await load(target, DURATION);
-        const after = { router: cpuMs(router.pid), users: cpuMs(users.pid), loadgen: process.cpuUsage(before.loadgen), machine: machineCpuMs() };
+        const after = {
+          router: cpuMs(router.pid),
+          users: cpuMs(users.pid),
+          loadgen: process.cpuUsage(before.loadgen),
+          machine: machineCpuMs(),
+        };
         const n = Math.max(1, r.requests.total);
         const per = (a?: number, b?: number) => (a !== undefined && b !== undefined ? (b - a) / n : undefined);
         const machineBusyMs = before.machine && after.machine ? after.machine.busy - before.machine.busy : undefined;
-        const ours = (per(before.router, after.router) ?? 0) + (per(before.users, after.users) ?? 0) + (after.loadgen.user + after.loadgen.system) / 1000 / n;
+        const ours =
+          (per(before.router, after.router) ?? 0) +
+          (per(before.users, after.users) ?? 0) +
+          (after.loadgen.user + after.loadgen.system) / 1000 / n;
         runs.push({
           round,
           order: i + 1,
@@ -258,8 +294,16 @@ async function main(): Promise<number> {
           timeouts: r.timeouts,
           mismatches: r.mismatches,
           bytesPerResponse: r.throughput.total / n,
-          cpu: { router: per(before.router, after.router), users: per(before.users, after.users), loadgen: (after.loadgen.user + after.loadgen.system) / 1000 / n, rest: machineBusyMs === undefined ? undefined : machineBusyMs / n - ours },
-          machineBusy: before.machine && after.machine ? (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total) : undefined,
+          cpu: {
+            router: per(before.router, after.router),
+            users: per(before.users, after.users),
+            loadgen: (after.loadgen.user + after.loadgen.system) / 1000 / n,
+            rest: machineBusyMs === undefined ? undefined : machineBusyMs / n - ours,
+          },
+          machineBusy:
+            before.machine && after.machine
+              ? (after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total)
+              : undefined,
         });
       }
     }
@@ -269,13 +313,19 @@ async function main(): Promise<number> {
     report({ runs, started, idle, peak });
     const wrong = runs.filter((r) => r.non2xx + r.mismatches > 0);
     if (wrong.length) {
-      console.error(`\nWRONG RESPONSES during ${wrong.map((r) => `${r.target} (round ${r.round})`).join(", ")}: see non-2xx / bad bodies above.`);
+      console.error(
+        `\nWRONG RESPONSES during ${wrong.map((r) => `${r.target} (round ${r.round})`).join(", ")}: see non-2xx / bad bodies above.`,
+      );
       return 1;
     }
     return 0;
   } catch (err) {
     if (interrupted) return 130;
-    console.error(err instanceof WrongAnswer ? `\nWRONG RESPONSE: ${err.message}` : `\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    console.error(
+      err instanceof WrongAnswer
+        ? `\nWRONG RESPONSE: ${err.message}`
+        : `\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     return 1;
   } finally {
     if (!interrupted) await cleanup();
@@ -286,20 +336,47 @@ class WrongAnswer extends Error {}
 
 type Mem = { rss: number; peak: number } | undefined;
 
-function report(r: { runs: Run[]; started: Record<string, Mem>; idle: Record<string, Mem>; peak: Record<string, Mem> }) {
-  const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits));
+function report(r: {
+  runs: Run[];
+  started: Record<string, Mem>;
+  idle: Record<string, Mem>;
+  peak: Record<string, Mem>;
+}) {
+  const fmt = (v: number | undefined, digits = 1) =>
+    v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits);
   const table = (header: string[], rows: string[][]) => {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
     console.log(line(header));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     for (const row of rows) console.log(line(row));
   };
 
-  console.log(`\n=== Melodi gateway benchmark: profile + 20 followers, ${CONNECTIONS} connections, ${DURATION} s per run ===`);
-  console.log(`Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}); load generator (autocannon) in the bench process\n`);
+  console.log(
+    `\n=== Melodi gateway benchmark: profile + 20 followers, ${CONNECTIONS} connections, ${DURATION} s per run ===`,
+  );
+  console.log(
+    `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}); load generator (autocannon) in the bench process\n`,
+  );
   table(
-    ["run", "target", "RPS", "p50 ms", "p99 ms", "requests", "non-2xx", "bad body", "errors", "router CPU ms/req", "users CPU ms/req", "loadgen CPU ms/req", "rest CPU ms/req", "machine busy %", "bytes/resp"],
+    [
+      "run",
+      "target",
+      "RPS",
+      "p50 ms",
+      "p99 ms",
+      "requests",
+      "non-2xx",
+      "bad body",
+      "errors",
+      "router CPU ms/req",
+      "users CPU ms/req",
+      "loadgen CPU ms/req",
+      "rest CPU ms/req",
+      "machine busy %",
+      "bytes/resp",
+    ],
     r.runs.map((x) => [
       `${x.round}.${x.order}`,
       x.target,
@@ -333,7 +410,17 @@ function report(r: { runs: Run[]; started: Record<string, Mem>; idle: Record<str
 
   console.log("\nSummary (mean over rounds)");
   table(
-    ["target", "", "RPS", "p50 ms", "p99 ms", "router CPU ms/req", "users CPU ms/req", "router busy (cores)", "users busy (cores)"],
+    [
+      "target",
+      "",
+      "RPS",
+      "p50 ms",
+      "p99 ms",
+      "router CPU ms/req",
+      "users CPU ms/req",
+      "router busy (cores)",
+      "users busy (cores)",
+    ],
     [direct, router].map((xs) => [
       xs[0]!.target,
       "",
@@ -346,15 +433,25 @@ function report(r: { runs: Run[]; started: Record<string, Mem>; idle: Record<str
       fmt(meanOf(xs.map((x) => (x.cpu.users === undefined ? undefined : (x.cpu.users * x.rps) / 1000))), 2),
     ]),
   );
-  console.log(`\nrouter/direct throughput: ${(ratio * 100).toFixed(1)} %  (per round: ${perRound.map((x) => `${(x * 100).toFixed(1)} %`).join(", ")})`);
+  console.log(
+    `\nrouter/direct throughput: ${(ratio * 100).toFixed(1)} %  (per round: ${perRound.map((x) => `${(x * 100).toFixed(1)} %`).join(", ")})`,
+  );
   console.log(`target router >= ${TARGET_RATIO * 100} % of direct: ${ratio >= TARGET_RATIO ? "MET" : "NOT MET"}`);
 
   console.log("\nMemory (MiB)");
   table(
     ["process", "", "RSS after start", "idle RSS (after warm-up)", "peak RSS (VmHWM)"],
-    (["router", "users"] as const).map((name) => [name, "", fmt(r.started[name]?.rss), fmt(r.idle[name]?.rss), fmt(r.peak[name]?.peak)]),
+    (["router", "users"] as const).map((name) => [
+      name,
+      "",
+      fmt(r.started[name]?.rss),
+      fmt(r.idle[name]?.rss),
+      fmt(r.peak[name]?.peak),
+    ]),
   );
-  console.log("\nrest CPU = everything else the machine did per request: Postgres, Redis, the kernel, and any other load on the machine.");
+  console.log(
+    "\nrest CPU = everything else the machine did per request: Postgres, Redis, the kernel, and any other load on the machine.",
+  );
   console.log("noise between rounds is about ±10 % (more for p99); compare within one run.");
 }
 

@@ -13,7 +13,10 @@ const BASE_TIME = Date.UTC(2026, 0, 1);
 
 async function ensureUser(db: Db, handle: string, displayName: string, withAvatar: boolean): Promise<string> {
   const email = `${handle}@bench.melodi.local`;
-  const existing = await db.user.findUnique({ where: { email }, select: { id: true, profile: { select: { userId: true } } } });
+  const existing = await db.user.findUnique({
+    where: { email },
+    select: { id: true, profile: { select: { userId: true } } },
+  });
   if (existing?.profile) return existing.id;
   if (existing) {
     await db.profile.create({ data: { userId: existing.id, handle, handleKey: handle.toLowerCase(), displayName } });
@@ -42,7 +45,8 @@ export async function seedBench(db: Db): Promise<{ userId: string; created: bool
   const before = await db.follow.count({ where: { followee: { email: BENCH_EMAIL } } });
   const starId = await ensureUser(db, "bench_star", "Bench Star", true);
   const credential = await db.credential.findUnique({ where: { userId: starId } });
-  if (!credential) await db.credential.create({ data: { userId: starId, passwordHash: await hashPassword(BENCH_PASSWORD) } });
+  if (!credential)
+    await db.credential.create({ data: { userId: starId, passwordHash: await hashPassword(BENCH_PASSWORD) } });
 
   const followerIds: string[] = [];
   for (let i = 1; i <= FOLLOWERS; i++) {

@@ -73,12 +73,17 @@ function report(client: string, results: Record<string, number[]>) {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   console.log("");
   console.log(`ranged 10 MiB read by ${client}: ${ROUNDS} rounds × ${READS} reads per side, median round`);
-  for (const [side, value] of Object.entries(mbs)) console.log(`  ${(LABELS[side] ?? side).padEnd(30)} ${value!.toFixed(0).padStart(6)} MB/s`);
+  for (const [side, value] of Object.entries(mbs))
+    console.log(`  ${(LABELS[side] ?? side).padEnd(30)} ${value!.toFixed(0).padStart(6)} MB/s`);
   console.log(`  catalog route / bare server: ${pct(mbs.catalog! / mbs.bare!)} (what the route's own work costs)`);
-  console.log(`  bare server / file read:     ${pct(mbs.bare! / mbs.file!)} (what HTTP over loopback costs a Node server)`);
+  console.log(
+    `  bare server / file read:     ${pct(mbs.bare! / mbs.file!)} (what HTTP over loopback costs a Node server)`,
+  );
   for (const side of ["edge", "catalog"].filter((s) => mbs[s] !== undefined)) {
     const ratio = mbs[side]! / mbs.file!;
-    console.log(`  ${side} / file read: ${pct(ratio)} (target ≥ ${TARGET * 100} %) ${ratio >= TARGET ? "✓ met" : "✗ below target"}`);
+    console.log(
+      `  ${side} / file read: ${pct(ratio)} (target ≥ ${TARGET * 100} %) ${ratio >= TARGET ? "✓ met" : "✗ below target"}`,
+    );
   }
 }
 
@@ -132,7 +137,8 @@ try {
   });
   stops.push(() => bare.stop());
 
-  const signed = (base: string) => createUrlSigner({ secret, ttlSeconds: 3600, publicUrl: () => base }).audioUrl(audioId, 320);
+  const signed = (base: string) =>
+    createUrlSigner({ secret, ttlSeconds: 3600, publicUrl: () => base }).audioUrl(audioId, 320);
   const urls: Record<string, string> = { catalog: signed(`http://127.0.0.1:${port}`) };
   const nginx = findNginx();
   if (nginx) {
@@ -144,8 +150,17 @@ try {
   }
   urls.bare = `http://127.0.0.1:${barePort}/`;
 
-  log(`warm-up, then ${ROUNDS} rounds × ${READS} reads of ${LENGTH / 1024 / 1024} MiB per side, in a reader process of its own`);
-  const output = execFileSync(process.execPath, [path.join(root, "bench/streamingReader.ts"), JSON.stringify({ urls, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS })], { encoding: "utf8" });
+  log(
+    `warm-up, then ${ROUNDS} rounds × ${READS} reads of ${LENGTH / 1024 / 1024} MiB per side, in a reader process of its own`,
+  );
+  const output = execFileSync(
+    process.execPath,
+    [
+      path.join(root, "bench/streamingReader.ts"),
+      JSON.stringify({ urls, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS }),
+    ],
+    { encoding: "utf8" },
+  );
   report("Node client (http.get; the file by fs.createReadStream)", JSON.parse(output) as Record<string, number[]>);
 
   if (hasCurl()) {

@@ -8,7 +8,14 @@ import { createReadStream } from "node:fs";
 import http from "node:http";
 import { inRotation } from "./rounds.ts";
 
-const { urls, file, start: START, length: LENGTH, reads: READS, rounds: ROUNDS } = JSON.parse(process.argv[2]!) as {
+const {
+  urls,
+  file,
+  start: START,
+  length: LENGTH,
+  reads: READS,
+  rounds: ROUNDS,
+} = JSON.parse(process.argv[2]!) as {
   urls: Record<string, string>;
   file: string;
   start: number;

@@ -9,14 +9,17 @@ import { SUBGRAPHS, localUrl, root, subgraphSdl } from "./subgraphs.ts";
 export const SUPERGRAPH_PATH = path.join(root, "schema/supergraph.graphql");
 
 export function composeSupergraph(): string {
-  const result = composeServices(SUBGRAPHS.map(({ name, port }) => ({ name, url: localUrl(port), typeDefs: parse(subgraphSdl(name)) })));
+  const result = composeServices(
+    SUBGRAPHS.map(({ name, port }) => ({ name, url: localUrl(port), typeDefs: parse(subgraphSdl(name)) })),
+  );
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join("\n")}`);
   }
   // Each subgraph lists only its own UserErrorCode values and composition unions them on
   // purpose; every other hint is worth reading.
   for (const hint of result.hints ?? []) {
-    if (hint.definition.code === "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM" && hint.message.includes('"UserErrorCode"')) continue;
+    if (hint.definition.code === "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM" && hint.message.includes('"UserErrorCode"'))
+      continue;
     console.warn(`hint: ${hint.toString()}`);
   }
   return `${result.supergraphSdl.trim()}\n`;

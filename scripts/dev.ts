@@ -27,7 +27,10 @@ try {
 
   const code = (err as { code?: string }).code;
   if (err instanceof SeedError) console.error(`Cannot seed: ${err.message}`);
-  else if (code === "EADDRINUSE") console.error(`A port is taken (${(err as Error).message}). Stop the other stack, or set PORT and <SUBGRAPH>_PORT (e.g. USERS_PORT).`);
+  else if (code === "EADDRINUSE")
+    console.error(
+      `A port is taken (${(err as Error).message}). Stop the other stack, or set PORT and <SUBGRAPH>_PORT (e.g. USERS_PORT).`,
+    );
   else console.error(err);
   process.exit(1);
 }

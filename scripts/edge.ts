@@ -33,8 +33,15 @@ export function findNginx(): string | null {
 
 /** The template with its variables filled in, as the nginx image's envsubst would. */
 export function renderEdgeServer(opts: EdgeOptions): string {
-  const values: Record<string, string> = { EDGE_PORT: String(opts.port), CATALOG_URL: opts.catalogUrl.replace(/\/+$/, ""), MEDIA_DIR: path.resolve(opts.mediaDir) };
-  return readFileSync(EDGE_TEMPLATE, "utf8").replace(/\$\{([A-Z_]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  const values: Record<string, string> = {
+    EDGE_PORT: String(opts.port),
+    CATALOG_URL: opts.catalogUrl.replace(/\/+$/, ""),
+    MEDIA_DIR: path.resolve(opts.mediaDir),
+  };
+  return readFileSync(EDGE_TEMPLATE, "utf8").replace(
+    /\$\{([A-Z_]+)\}/g,
+    (whole, name: string) => values[name] ?? whole,
+  );
 }
 
 export interface Edge {
@@ -66,7 +73,9 @@ export async function startEdge(nginx: string, opts: EdgeOptions): Promise<Edge>
       "",
     ].join("\n"),
   );
-  const child = spawn(nginx, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", "stderr"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(nginx, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", "stderr"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let output = "";
   child.stderr!.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

@@ -47,9 +47,15 @@ export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: st
   const log = opts.log ?? (() => {});
   // The local stack's Postgres is already up (`pnpm start` is running): use it as it is.
   if (opts.persistent && (await portAnswers(LOCAL_PG_PORT))) {
-    return { url: `postgresql://postgres:postgres@127.0.0.1:${LOCAL_PG_PORT}/melodi`, owned: false, stop: async () => {} };
+    return {
+      url: `postgresql://postgres:postgres@127.0.0.1:${LOCAL_PG_PORT}/melodi`,
+      owned: false,
+      stop: async () => {},
+    };
   }
-  const databaseDir = opts.persistent ? path.join(root, ".data/postgres") : mkdtempSync(path.join(os.tmpdir(), "melodi-pg-"));
+  const databaseDir = opts.persistent
+    ? path.join(root, ".data/postgres")
+    : mkdtempSync(path.join(os.tmpdir(), "melodi-pg-"));
   const port = opts.persistent ? LOCAL_PG_PORT : await freePort(54340);
   const isRoot = os.userInfo().uid === 0;
   const server = new EmbeddedPostgres({
@@ -95,12 +101,16 @@ export async function ensureRedis(opts: { log?: (msg: string) => void } = {}): P
   const port = await freePort(6390);
   let child: ChildProcess;
   try {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: "ignore",
+    });
   } catch {
     throw new Error("No Redis: set REDIS_URL, or install redis-server (Debian: apt-get install redis-server).");
   }
   await new Promise<void>((resolve, reject) => {
-    child.once("error", () => reject(new Error("No Redis: set REDIS_URL, or install redis-server (Debian: apt-get install redis-server).")));
+    child.once("error", () =>
+      reject(new Error("No Redis: set REDIS_URL, or install redis-server (Debian: apt-get install redis-server).")),
+    );
     const started = Date.now();
     const poll = async () => {
       if (await portAnswers(port)) return resolve();

@@ -6,7 +6,15 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadManifest, parsePublicKeys, portVariable, type DemoSeed, type PublicKeys, type RunningService, type ServiceConfig } from "@melodi/kit";
+import {
+  loadManifest,
+  parsePublicKeys,
+  portVariable,
+  type DemoSeed,
+  type PublicKeys,
+  type RunningService,
+  type ServiceConfig,
+} from "@melodi/kit";
 import { migrateAll } from "./db/migrations.ts";
 import { ensurePostgres, ensureRedis } from "./services.ts";
 import { root, SUBGRAPHS } from "./subgraphs.ts";
@@ -21,7 +29,10 @@ export interface Keys {
 export function loadKeys(log: (msg: string) => void): Keys {
   const env = process.env;
   if (env.JWT_SIGNING_KEY && env.JWT_SIGNING_KID && env.JWT_PUBLIC_KEYS) {
-    return { signingKey: { kid: env.JWT_SIGNING_KID, privateKey: env.JWT_SIGNING_KEY }, publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS) };
+    return {
+      signingKey: { kid: env.JWT_SIGNING_KID, privateKey: env.JWT_SIGNING_KEY },
+      publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
+    };
   }
   const file = path.join(root, ".data/dev-keys.json");
   if (!existsSync(file)) {
@@ -44,7 +55,8 @@ export interface SubgraphMain {
   start(config: ServiceConfig): Promise<RunningService>;
 }
 
-export const subgraphMain = (name: string) => import(path.join(root, "subgraphs", name, "src/main.ts")) as Promise<SubgraphMain>;
+export const subgraphMain = (name: string) =>
+  import(path.join(root, "subgraphs", name, "src/main.ts")) as Promise<SubgraphMain>;
 
 /** A subgraph's demo seed (src/demo.ts), if it has one. */
 async function demoSeedOf(name: string): Promise<((seed: DemoSeed) => Promise<void>) | undefined> {
@@ -74,7 +86,9 @@ export async function stopStarted(started: StartedService[]): Promise<void> {
     const service = started.pop()!;
     const t = performance.now();
     process.stdout.write(`» stopping ${service.name} … `);
-    await service.stop().catch((err: unknown) => process.stdout.write(`(${err instanceof Error ? err.message : String(err)}) `));
+    await service
+      .stop()
+      .catch((err: unknown) => process.stdout.write(`(${err instanceof Error ? err.message : String(err)}) `));
     process.stdout.write(`${Math.round(performance.now() - t)} ms\n`);
   }
 }
@@ -99,7 +113,8 @@ export async function startLocalStack(opts: StackOptions = {}): Promise<LocalSta
     const redis = await ensureRedis({ log });
     if (redis.owned) started.push({ name: "redis-server", stop: redis.stop });
     const applied = await migrateAll(postgres.url);
-    for (const [subgraph, names] of Object.entries(applied)) if (names.length) log(`${subgraph}: applied ${names.join(", ")}`);
+    for (const [subgraph, names] of Object.entries(applied))
+      if (names.length) log(`${subgraph}: applied ${names.join(", ")}`);
 
     const keys = loadKeys(log);
     // One set of settings for every subgraph and its seed, as a deployment would give them.
@@ -115,14 +130,17 @@ export async function startLocalStack(opts: StackOptions = {}): Promise<LocalSta
     };
     if (opts.seed !== false) {
       const shared: DemoSeed["shared"] = {};
-      for (const { name } of SUBGRAPHS) await (await demoSeedOf(name))?.({ databaseUrl: postgres.url, env, log, shared });
+      for (const { name } of SUBGRAPHS)
+        await (await demoSeedOf(name))?.({ databaseUrl: postgres.url, env, log, shared });
     }
 
     const subgraphs: { name: string; url: string }[] = [];
     for (const { name, port } of SUBGRAPHS) {
       const main = await subgraphMain(name);
       // <NAME>_PORT moves a subgraph, e.g. to run beside another stack.
-      const service = await main.start(main.configFromEnv({ ...env, PORT: process.env[portVariable(name)] ?? String(port) }));
+      const service = await main.start(
+        main.configFromEnv({ ...env, PORT: process.env[portVariable(name)] ?? String(port) }),
+      );
       started.push({ name: `the ${name} subgraph`, stop: () => service.stop() });
       subgraphs.push({ name, url: service.url });
     }

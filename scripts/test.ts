@@ -1,6 +1,6 @@
-// `pnpm test`: generated code, typecheck, schema checks (supergraph, migrations), then every
-// test against real Postgres and Redis (scripts/services.ts says which). Extra arguments go
-// to vitest, e.g. `pnpm test tests/users`.
+// `./melodi test` (pnpm test): generated code, format and lint, typecheck, schema checks
+// (supergraph, migrations), then every test against real Postgres and Redis (scripts/services.ts
+// says which). Extra arguments go to vitest, e.g. `./melodi test tests/users`.
 import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
 import { ensurePostgres, ensureRedis } from "./services.ts";
@@ -18,6 +18,11 @@ let exitCode = 1;
 const started: { stop(): Promise<void> }[] = [];
 try {
   step("generate Prisma clients and resolver types", process.execPath, ["scripts/generate.ts"]);
+  step("format and lint (Biome; `pnpm format` rewrites files to the format)", bin("biome"), [
+    "ci",
+    "--reporter=summary",
+    ".",
+  ]);
   step("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
   step("supergraph is composed and current", process.execPath, ["scripts/compose.ts", "--check"]);
 
@@ -29,7 +34,8 @@ try {
 
   step("every schema.prisma change has a migration", process.execPath, ["scripts/db/check.ts"], env);
   log("tests");
-  exitCode = spawnSync(bin("vitest"), ["run", ...process.argv.slice(2)], { cwd: root, stdio: "inherit", env }).status ?? 1;
+  exitCode =
+    spawnSync(bin("vitest"), ["run", ...process.argv.slice(2)], { cwd: root, stdio: "inherit", env }).status ?? 1;
 } catch (err) {
   if (!(err && typeof err === "object" && "status" in err)) console.error(err);
 } finally {

@@ -6,7 +6,12 @@ import type { Redis } from "ioredis";
 import { tooManyRequests } from "@melodi/kit";
 
 export function createClientLimit(redis: Redis, requestsPerMinute: number) {
-  const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: "rl:client", points: requestsPerMinute, duration: 60 });
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: "rl:client",
+    points: requestsPerMinute,
+    duration: 60,
+  });
   return async function consume(clientKey: string): Promise<void> {
     try {
       await limiter.consume(clientKey);

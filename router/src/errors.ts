@@ -11,7 +11,11 @@ export function createErrorFormatter(log: Logger) {
     const code = formatted.extensions?.code;
     if (code === "SERVICE_UNAVAILABLE" && typeof serviceName === "string") {
       log.warn({ serviceName, path: formatted.path }, "subgraph unavailable");
-      return { message: formatted.message, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code, serviceName } };
+      return {
+        message: formatted.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code, serviceName },
+      };
     }
     const masked = maskInternal(formatted, error);
     return typeof serviceName === "string" ? { ...masked, extensions: { ...masked.extensions, serviceName } } : masked;

@@ -87,7 +87,9 @@ function indexAssets(root: string): Map<string, Asset> {
       body,
       contentType: CONTENT_TYPES[path.extname(entry.name).toLowerCase()] ?? "application/octet-stream",
       cacheControl: HASHED.test(entry.name) ? "public, max-age=31536000, immutable" : "no-cache",
-      etag: `"${createHash("sha1").update(body ?? content).digest("base64url")}"`,
+      etag: `"${createHash("sha1")
+        .update(body ?? content)
+        .digest("base64url")}"`,
     });
   }
   return assets;
@@ -99,7 +101,12 @@ function initScript(graphqlPath: string): string {
     initialSubscriptionRequestHandlerId: "graphql-ws",
     initialSettings: { "schema.reloadOnStart": true },
     // Re-applied on every load (not only the first): no update checks, banners or push prompts.
-    persistedSettings: { "alert.disableUpdateNotification": true, "banners.disable": true, disablePushNotification: true, "plugin.list": [] },
+    persistedSettings: {
+      "alert.disableUpdateNotification": true,
+      "banners.disable": true,
+      disablePushNotification: true,
+      "plugin.list": [],
+    },
     disableAccount: true,
     // Its own keys in the browser's storage, apart from any other Altair opened on this origin.
     instanceStorageNamespace: "melodi_explorer_",
@@ -112,8 +119,18 @@ AltairGraphQL.init({ ...${JSON.stringify(options)}, endpointURL: http.href, subs
 `;
 }
 
-function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
-  res.writeHead(status, { "content-length": String(Buffer.byteLength(body)), "x-content-type-options": "nosniff", ...headers });
+function send(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | Buffer,
+): void {
+  res.writeHead(status, {
+    "content-length": String(Buffer.byteLength(body)),
+    "x-content-type-options": "nosniff",
+    ...headers,
+  });
   res.end(req.method === "HEAD" ? undefined : body);
 }
 
@@ -132,17 +149,34 @@ export function explorerRoutes(options: ExplorerOptions = {}): Record<string, Ro
   // init script instead of an inline one, so the page's CSP needs no inline script.
   const page = renderAltair({ baseURL: `${base}/`, serveInitialOptionsInSeperateRequest: INIT_SCRIPT });
   const init = initScript(options.graphqlPath ?? "/graphql");
-  const pageHeaders = { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", "content-security-policy": PAGE_CSP };
+  const pageHeaders = {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-cache",
+    "content-security-policy": PAGE_CSP,
+  };
 
   const handler: RouteHandler = async (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
-      return send(req, res, 405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }, "Method not allowed.\n");
+      return send(
+        req,
+        res,
+        405,
+        { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" },
+        "Method not allowed.\n",
+      );
     }
     // The same parse as the http front's (dot segments, also %2e, are already resolved here).
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     const rest = pathname.slice(base.length).replace(/^\//, "");
     if (rest === "" || rest === "index.html") return send(req, res, 200, pageHeaders, page);
-    if (rest === INIT_SCRIPT) return send(req, res, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }, init);
+    if (rest === INIT_SCRIPT)
+      return send(
+        req,
+        res,
+        200,
+        { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" },
+        init,
+      );
 
     let name: string;
     try {
@@ -161,8 +195,16 @@ export function explorerRoutes(options: ExplorerOptions = {}): Record<string, Ro
     const body = asset.body ?? (await readFile(asset.file));
     // Altair runs the user's pre- and post-request scripts in this frame (an iframe the browser
     // sandboxes): it evaluates code by design, so it gets none of the page's restrictions.
-    const frame: Record<string, string> = name.startsWith("iframe-sandbox/") ? {} : { "content-security-policy": PAGE_CSP };
-    send(req, res, 200, { "content-type": asset.contentType, "cache-control": asset.cacheControl, etag: asset.etag, ...frame }, body);
+    const frame: Record<string, string> = name.startsWith("iframe-sandbox/")
+      ? {}
+      : { "content-security-policy": PAGE_CSP };
+    send(
+      req,
+      res,
+      200,
+      { "content-type": asset.contentType, "cache-control": asset.cacheControl, etag: asset.etag, ...frame },
+      body,
+    );
   };
   return { [`${base}/`]: handler };
 }

@@ -9,7 +9,10 @@ export interface ServiceHealth {
   error?: string;
 }
 
-export async function servicesHealth(subgraphs: { name: string; url: string }[], timeoutMs = 2000): Promise<{ status: "ok" | "down"; services: ServiceHealth[] }> {
+export async function servicesHealth(
+  subgraphs: { name: string; url: string }[],
+  timeoutMs = 2000,
+): Promise<{ status: "ok" | "down"; services: ServiceHealth[] }> {
   const services = await Promise.all(
     subgraphs.map(async ({ name, url }): Promise<ServiceHealth> => {
       try {

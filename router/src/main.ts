@@ -22,7 +22,8 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
   if (!value) return undefined;
   const ms = (text: string) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`SUBGRAPH_TIMEOUT_MS: "${text}" is not a positive number of milliseconds`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new Error(`SUBGRAPH_TIMEOUT_MS: "${text}" is not a positive number of milliseconds`);
     return n;
   };
   if (!value.includes("=")) return ms(value.trim());
@@ -46,7 +47,11 @@ const router = await startRouter({
   trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
   subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
   // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
-  forwardHeaders: env.FORWARD_HEADERS ? env.FORWARD_HEADERS.split(",").map((h) => h.trim()).filter(Boolean) : undefined,
+  forwardHeaders: env.FORWARD_HEADERS
+    ? env.FORWARD_HEADERS.split(",")
+        .map((h) => h.trim())
+        .filter(Boolean)
+    : undefined,
 });
 console.log(`router ready at ${router.url}`);
 

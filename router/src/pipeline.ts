@@ -63,7 +63,13 @@ export function createPipeline(config: PipelineConfig): RequestPipeline {
         const value = caller.headers?.[name];
         if (value !== undefined) forwarded[name] = Array.isArray(value) ? value.join(", ") : value;
       }
-      return { viewer, authorization: viewer ? caller.authorization : undefined, requestId: caller.requestId, clientIp: caller.clientIp, forwarded };
+      return {
+        viewer,
+        authorization: viewer ? caller.authorization : undefined,
+        requestId: caller.requestId,
+        clientIp: caller.clientIp,
+        forwarded,
+      };
     },
     clientIpOf: (req) => clientIpOf(req, config.trustedProxyHops),
     validationRules: [queryLimitsRule(config.queryLimits ?? DEFAULT_QUERY_LIMITS)],

@@ -24,7 +24,14 @@ interface Tally {
   fields: number;
 }
 
-function measure(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, depth: number, seen: Set<string>, tally: Tally, limits: QueryLimits): void {
+function measure(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  depth: number,
+  seen: Set<string>,
+  tally: Tally,
+  limits: QueryLimits,
+): void {
   tally.depth = Math.max(tally.depth, depth);
   // Stop walking as soon as any limit is exceeded: the walk itself must stay cheap.
   if (tally.depth > limits.maxDepth || tally.fields > limits.maxFields || tally.aliases > limits.maxAliases) return;
@@ -50,12 +57,14 @@ export function queryLimitsRule(limits: QueryLimits) {
   return (context: ValidationContext): ASTVisitor => ({
     Document(document) {
       const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+      for (const def of document.definitions)
+        if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
       for (const def of document.definitions) {
         if (def.kind !== Kind.OPERATION_DEFINITION) continue;
         const tally: Tally = { depth: 0, aliases: 0, fields: 0 };
         measure(def.selectionSet, fragments, 1, new Set(), tally, limits);
-        const report = (message: string) => context.reportError(new GraphQLError(message, { nodes: [def], extensions: { code: "QUERY_TOO_COMPLEX" } }));
+        const report = (message: string) =>
+          context.reportError(new GraphQLError(message, { nodes: [def], extensions: { code: "QUERY_TOO_COMPLEX" } }));
         if (tally.depth > limits.maxDepth) report(`Query is nested deeper than ${limits.maxDepth} levels.`);
         if (tally.aliases > limits.maxAliases) report(`Query uses more than ${limits.maxAliases} aliases.`);
         if (tally.fields > limits.maxFields) report(`Query selects more than ${limits.maxFields} fields.`);

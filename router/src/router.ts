@@ -4,8 +4,21 @@
 import { readFileSync } from "node:fs";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
-import { close, createHttpFront, createLogger, createRedis, listen, type Logger, sendJson, type PublicKeys, type RunningService } from "@melodi/kit";
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from "@apollo/server/plugin/landingPage/default";
+import {
+  close,
+  createHttpFront,
+  createLogger,
+  createRedis,
+  listen,
+  type Logger,
+  sendJson,
+  type PublicKeys,
+  type RunningService,
+} from "@melodi/kit";
 import type { RouterContext } from "./context.ts";
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, SubgraphClient } from "./subgraphClient.ts";
 import type { QueryLimits } from "./queryLimits.ts";
@@ -45,7 +58,10 @@ export function timeoutFor(setting: RouterConfig["subgraphTimeoutMs"], name: str
 }
 
 /** Subgraph names and URLs from the supergraph's `join__Graph` enum, with overrides applied. */
-export function subgraphsOf(supergraphSdl: string, overrides: Record<string, string> = {}): { name: string; url: string }[] {
+export function subgraphsOf(
+  supergraphSdl: string,
+  overrides: Record<string, string> = {},
+): { name: string; url: string }[] {
   const found = [...supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)];
   return found.map(([, name, url]) => ({ name: name!, url: overrides[name!] ?? url! }));
 }
@@ -88,7 +104,11 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     csrfPrevention: true,
     validationRules: pipeline.validationRules,
     formatError: pipeline.formatError,
-    plugins: [development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault({ footer: false })],
+    plugins: [
+      development
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+    ],
   });
   await server.start();
 
@@ -96,14 +116,21 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     server,
     maxBodyBytes: config.maxBodyBytes ?? 256 * 1024,
     routes: {
-      "/health": (_req, res) => sendJson(res, 200, { status: "ok", service: "router", subgraphs: subgraphs.map((s) => s.name) }),
+      "/health": (_req, res) =>
+        sendJson(res, 200, { status: "ok", service: "router", subgraphs: subgraphs.map((s) => s.name) }),
       "/health/services": async (_req, res) => {
         const report = await servicesHealth(subgraphs);
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
     prefixRoutes: development ? explorerRoutes() : {},
-    context: ({ req, requestId }) => pipeline.contextFor({ authorization: req.headers.authorization, clientIp: pipeline.clientIpOf(req), requestId, headers: req.headers }),
+    context: ({ req, requestId }) =>
+      pipeline.contextFor({
+        authorization: req.headers.authorization,
+        clientIp: pipeline.clientIpOf(req),
+        requestId,
+        headers: req.headers,
+      }),
   });
   const host = config.host ?? "127.0.0.1";
   const port = await listen(httpServer, config.port, host);

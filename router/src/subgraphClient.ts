@@ -1,7 +1,8 @@
 // How the router talks to a subgraph: one keep-alive undici Pool per subgraph, a plain JSON
 // POST, and the caller's token, request id and address forwarded. The stock data source goes
-// through make-fetch-happen and builds a node-fetch Request per call; on our machines that
-// stack was the largest share of gateway CPU in a profile under load, so the fetch is ours. Behaviour kept: subgraph errors come back as GraphQL errors, timeouts fail the fetch.
+// through make-fetch-happen and builds a node-fetch Request per call; in a profile under load
+// that stack was the largest share of the gateway's CPU, so the fetch is ours. Behaviour kept:
+// subgraph errors come back as GraphQL errors, timeouts fail the fetch.
 import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
@@ -33,7 +34,12 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     if (ctx.requestId) headers["x-request-id"] = ctx.requestId;
     if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;
 
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    });
     let response: Awaited<ReturnType<Pool["request"]>>;
     let text: string;
     try {
@@ -57,12 +63,16 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new GraphQLError(`The ${this.name} service answered HTTP ${response.statusCode}.`, { extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name } });
+      throw new GraphQLError(`The ${this.name} service answered HTTP ${response.statusCode}.`, {
+        extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name },
+      });
     }
     // Apollo Server answers some GraphQL errors (validation, CSRF) with 4xx and a GraphQL body;
     // keep those errors rather than replacing them with a transport error.
     if (response.statusCode >= 300 && !(parsed && typeof parsed === "object" && "errors" in parsed)) {
-      throw new GraphQLError(`The ${this.name} service answered HTTP ${response.statusCode}.`, { extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name } });
+      throw new GraphQLError(`The ${this.name} service answered HTTP ${response.statusCode}.`, {
+        extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name },
+      });
     }
     return parsed as GatewayGraphQLResponse;
   }

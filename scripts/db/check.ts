@@ -8,7 +8,11 @@ const url = db.url;
 try {
   const problems = await checkDrift(url);
   for (const p of problems) console.error(p);
-  console.log(problems.length === 0 ? "db:check: migrations agree with every schema.prisma" : `db:check: ${problems.length} problem(s)`);
+  console.log(
+    problems.length === 0
+      ? "db:check: migrations agree with every schema.prisma"
+      : `db:check: ${problems.length} problem(s)`,
+  );
   await db.stop();
   process.exit(problems.length === 0 ? 0 : 1);
 } catch (e) {

@@ -20,7 +20,11 @@ const db = await localDatabase();
 try {
   const dir = await diffMigration(db.url, subgraph, name);
   await db.stop();
-  console.log(dir ? `wrote ${path.relative(process.cwd(), dir)}/migration.sql` : `${subgraph}: schema.prisma matches the last migration; nothing written`);
+  console.log(
+    dir
+      ? `wrote ${path.relative(process.cwd(), dir)}/migration.sql`
+      : `${subgraph}: schema.prisma matches the last migration; nothing written`,
+  );
   process.exit(0);
 } catch (e) {
   console.error(`db:diff failed: ${e instanceof Error ? e.message : String(e)}`);

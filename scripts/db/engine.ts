@@ -28,9 +28,13 @@ export const noFilters: SchemaFilter = { externalTables: [], externalEnums: [] }
 let loaded: Promise<void> | undefined;
 
 // The project's lib settings (es2024, no DOM) carry no WebAssembly types; this is all we use.
-const wasmApi = (globalThis as unknown as {
-  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> };
-}).WebAssembly;
+const wasmApi = (
+  globalThis as unknown as {
+    WebAssembly: {
+      instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+    };
+  }
+).WebAssembly;
 
 function loadWasm(): Promise<void> {
   loaded ??= (async () => {
@@ -153,7 +157,10 @@ export interface Engine {
  * engine does, and as one implicit transaction; errors go through the adapter's own handler.
  */
 function wholeScripts<T extends SqlDriverAdapter>(adapter: T): T {
-  const queryable = adapter as unknown as { underlyingDriver(): pg.Pool | pg.PoolClient; onError(error: unknown): never };
+  const queryable = adapter as unknown as {
+    underlyingDriver(): pg.Pool | pg.PoolClient;
+    onError(error: unknown): never;
+  };
   adapter.executeScript = async (script: string) => {
     try {
       await queryable.underlyingDriver().query(script);
@@ -246,7 +253,11 @@ export async function schemaExists(databaseUrl: string, schema: string): Promise
 }
 
 /** Opens an engine, runs `fn`, always disposes. */
-export async function withEngine<T>(databaseUrl: string, opts: EngineOptions, fn: (e: Engine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(
+  databaseUrl: string,
+  opts: EngineOptions,
+  fn: (e: Engine) => Promise<T>,
+): Promise<T> {
   const e = await openEngine(databaseUrl, opts);
   try {
     return await fn(e);
@@ -306,7 +317,11 @@ export function readMigrationFolders(prismaDir: string, subgraph: string): Migra
 }
 
 /** The folders in the shape the engine's migration commands take. */
-export function toMigrationsList(prismaDir: string, subgraph: string, folders = readMigrationFolders(prismaDir, subgraph)): MigrationList {
+export function toMigrationsList(
+  prismaDir: string,
+  subgraph: string,
+  folders = readMigrationFolders(prismaDir, subgraph),
+): MigrationList {
   const baseDir = migrationsDir(prismaDir, subgraph);
   const lockPath = path.join(baseDir, LOCK_FILE);
   return {
@@ -317,7 +332,10 @@ export function toMigrationsList(prismaDir: string, subgraph: string, folders = 
       path: f.name,
       migrationFile: {
         path: "migration.sql",
-        content: f.sql === undefined ? { tag: "error", value: `${f.dir}/migration.sql is missing` } : { tag: "ok", value: f.sql },
+        content:
+          f.sql === undefined
+            ? { tag: "error", value: `${f.dir}/migration.sql is missing` }
+            : { tag: "ok", value: f.sql },
       },
     })),
   };

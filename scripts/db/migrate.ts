@@ -16,7 +16,9 @@ const roles: ServiceRole[] = subgraphNames().flatMap((subgraph) => {
 // They go into DATABASE_URLs as they are (docker-compose.yml): no characters a URL would mangle.
 for (const { subgraph, password } of roles) {
   if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
-    console.error(`db:migrate: ${dbPasswordVariable(subgraph)} must be at least 16 URL-safe characters (letters, digits, . _ ~ -)`);
+    console.error(
+      `db:migrate: ${dbPasswordVariable(subgraph)} must be at least 16 URL-safe characters (letters, digits, . _ ~ -)`,
+    );
     process.exit(1);
   }
 }

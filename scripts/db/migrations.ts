@@ -47,7 +47,10 @@ export interface CheckOptions {
 function selectSubgraphs(prismaDir: string, wanted: string[] | undefined): string[] {
   const all = listSubgraphs(prismaDir);
   for (const name of wanted ?? []) {
-    if (!all.includes(name)) throw new Error(`unknown subgraph "${name}": no ${path.join(prismaDir, name, "schema.prisma")} (known: ${all.join(", ") || "none"})`);
+    if (!all.includes(name))
+      throw new Error(
+        `unknown subgraph "${name}": no ${path.join(prismaDir, name, "schema.prisma")} (known: ${all.join(", ") || "none"})`,
+      );
   }
   return wanted ?? all;
 }
@@ -68,14 +71,22 @@ export async function migrateAll(databaseUrl: string, opts: MigrateOptions = {})
       continue;
     }
     const missing = folders.filter((f) => f.sql === undefined).map((f) => f.name);
-    if (missing.length > 0) throw new Error(`${subgraph}: migration folder(s) without migration.sql: ${missing.join(", ")}`);
+    if (missing.length > 0)
+      throw new Error(`${subgraph}: migration folder(s) without migration.sql: ${missing.join(", ")}`);
     const migrationsList = toMigrationsList(prismaDir, subgraph, folders);
 
     applied[subgraph] = await withEngine(databaseUrl, { schema: subgraph, createSchema: true }, async ({ run }) => {
-      const diagnosis = await run((e) => e.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilters }));
+      const diagnosis = await run((e) =>
+        e.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilters }),
+      );
       const problems = [
-        ...diagnosis.editedMigrationNames.map((n) => `${n} was edited after it was applied (its checksum differs from "${subgraph}"._prisma_migrations); restore it and put the change in a new migration`),
-        ...diagnosis.failedMigrationNames.map((n) => `${n} failed when it was applied; fix the database by hand, then mark it rolled back`),
+        ...diagnosis.editedMigrationNames.map(
+          (n) =>
+            `${n} was edited after it was applied (its checksum differs from "${subgraph}"._prisma_migrations); restore it and put the change in a new migration`,
+        ),
+        ...diagnosis.failedMigrationNames.map(
+          (n) => `${n} failed when it was applied; fix the database by hand, then mark it rolled back`,
+        ),
       ];
       if (problems.length > 0) throw new Error(`${subgraph}: refusing to migrate:\n  ${problems.join("\n  ")}`);
       const { appliedMigrationNames } = await run((e) => e.applyMigrations({ migrationsList, filters: noFilters }));
@@ -107,21 +118,36 @@ function timestamp(now: Date, after: string | undefined): string {
  * from the last migration's snapshot (or from nothing) to the current schema.prisma, plus the
  * new snapshot, and migration_lock.toml if missing. Returns the new folder's path, or null (and
  * writes nothing) when there is nothing to change. */
-export async function diffMigration(databaseUrl: string, subgraph: string, name: string, opts: DiffOptions = {}): Promise<string | null> {
+export async function diffMigration(
+  databaseUrl: string,
+  subgraph: string,
+  name: string,
+  opts: DiffOptions = {},
+): Promise<string | null> {
   const prismaDir = opts.prismaDir ?? defaultPrismaDir;
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`migration name "${name}" may hold only letters, digits and _`);
   selectSubgraphs(prismaDir, [subgraph]);
   const folders = readMigrationFolders(prismaDir, subgraph);
   const last = folders.at(-1);
   if (last && last.snapshot === undefined) {
-    throw new Error(`${subgraph}: ${last.name} has no ${SNAPSHOT_FILE}, so the datamodel as of the last migration is unknown; restore it first`);
+    throw new Error(
+      `${subgraph}: ${last.name} has no ${SNAPSHOT_FILE}, so the datamodel as of the last migration is unknown; restore it first`,
+    );
   }
   const current = readFileSync(schemaPath(prismaDir, subgraph), "utf8");
   const from = last ? datamodel(path.join(last.dir, SNAPSHOT_FILE), last.snapshot!) : { tag: "empty" as const };
 
   // No `schema` here: the engine then writes schema-qualified SQL ("users"."User").
   const { exitCode, stdout } = await withEngine(databaseUrl, {}, ({ run }) =>
-    run((e) => e.diff({ from, to: datamodel(schemaPath(prismaDir, subgraph), current), script: true, exitCode: true, filters: noFilters })),
+    run((e) =>
+      e.diff({
+        from,
+        to: datamodel(schemaPath(prismaDir, subgraph), current),
+        script: true,
+        exitCode: true,
+        filters: noFilters,
+      }),
+    ),
   );
   if (exitCode === 0) return null;
 
@@ -150,7 +176,8 @@ export async function checkDrift(databaseUrl: string, opts: CheckOptions = {}): 
     if (folders.length > 0) {
       const lock = path.join(migrationsDir(prismaDir, subgraph), LOCK_FILE);
       if (!existsSync(lock)) report(`migrations/${LOCK_FILE} is missing`);
-      else if (!/^\s*provider\s*=\s*"postgresql"\s*$/m.test(readFileSync(lock, "utf8"))) report(`migrations/${LOCK_FILE} does not say provider = "postgresql"`);
+      else if (!/^\s*provider\s*=\s*"postgresql"\s*$/m.test(readFileSync(lock, "utf8")))
+        report(`migrations/${LOCK_FILE} does not say provider = "postgresql"`);
     }
     for (const f of folders) {
       if (f.sql === undefined) report(`${f.name} has no migration.sql`);
@@ -163,8 +190,17 @@ export async function checkDrift(databaseUrl: string, opts: CheckOptions = {}): 
       // 1. A schema.prisma change that no migration carries.
       if (!last || last.snapshot !== undefined) {
         const from = last ? datamodel(path.join(last.dir, SNAPSHOT_FILE), last.snapshot!) : { tag: "empty" as const };
-        const r = await diff({ from, to: datamodel(schemaPath(prismaDir, subgraph), current), script: false, exitCode: true, filters: noFilters });
-        if (r.exitCode !== 0) report(`schema.prisma has changes that no migration carries; run \`pnpm db:diff ${subgraph} <name>\`\n${indent(r.stdout)}`);
+        const r = await diff({
+          from,
+          to: datamodel(schemaPath(prismaDir, subgraph), current),
+          script: false,
+          exitCode: true,
+          filters: noFilters,
+        });
+        if (r.exitCode !== 0)
+          report(
+            `schema.prisma has changes that no migration carries; run \`pnpm db:diff ${subgraph} <name>\`\n${indent(r.stdout)}`,
+          );
       }
       // 2. migration.sql files that do not produce their snapshot (edited by hand before being
       //    applied anywhere): replay them into a shadow database and compare.
@@ -176,7 +212,10 @@ export async function checkDrift(databaseUrl: string, opts: CheckOptions = {}): 
           exitCode: true,
           filters: noFilters,
         });
-        if (r.exitCode !== 0) report(`replaying the migrations does not give ${last.name}/${SNAPSHOT_FILE} (was a migration.sql edited?)\n${indent(r.stdout)}`);
+        if (r.exitCode !== 0)
+          report(
+            `replaying the migrations does not give ${last.name}/${SNAPSHOT_FILE} (was a migration.sql edited?)\n${indent(r.stdout)}`,
+          );
       }
     });
 
@@ -184,15 +223,27 @@ export async function checkDrift(databaseUrl: string, opts: CheckOptions = {}): 
     //    applied, and opening an engine on it would create it.)
     if (folders.length > 0 && allSql && (await schemaExists(databaseUrl, subgraph))) {
       const diagnosis = await withEngine(databaseUrl, { schema: subgraph }, ({ run }) =>
-        run((e) => e.diagnoseMigrationHistory({ migrationsList: toMigrationsList(prismaDir, subgraph, folders), optInToShadowDatabase: false, filters: noFilters })),
+        run((e) =>
+          e.diagnoseMigrationHistory({
+            migrationsList: toMigrationsList(prismaDir, subgraph, folders),
+            optInToShadowDatabase: false,
+            filters: noFilters,
+          }),
+        ),
       );
-      for (const n of diagnosis.editedMigrationNames) report(`${n} was edited after it was applied (checksum differs from "${subgraph}"._prisma_migrations)`);
-      for (const n of diagnosis.failedMigrationNames) report(`${n} is recorded as failed in "${subgraph}"._prisma_migrations`);
+      for (const n of diagnosis.editedMigrationNames)
+        report(`${n} was edited after it was applied (checksum differs from "${subgraph}"._prisma_migrations)`);
+      for (const n of diagnosis.failedMigrationNames)
+        report(`${n} is recorded as failed in "${subgraph}"._prisma_migrations`);
     }
   }
   return problems;
 }
 
 function indent(text: string | null): string {
-  return (text ?? "").trimEnd().split("\n").map((l) => `    ${l}`).join("\n");
+  return (text ?? "")
+    .trimEnd()
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 }

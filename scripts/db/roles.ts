@@ -59,8 +59,12 @@ export async function grantServiceRoles(databaseUrl: string, roles: ServiceRole[
       await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${r}`);
       await client.query(`REVOKE ALL ON ${schema}."_prisma_migrations" FROM ${r}`);
       // Tables the owner (who runs the migrations) creates later get the same grants.
-      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r}`);
-      await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${r}`);
+      await client.query(
+        `ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r}`,
+      );
+      await client.query(
+        `ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${r}`,
+      );
     }
     await client.query("COMMIT");
   } catch (err) {

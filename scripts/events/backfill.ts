@@ -26,7 +26,9 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport[]> {
   for (const { name } of manifest.subgraphs) {
     const { events } = (await import(`../../subgraphs/${name}/src/events.ts`)) as { events: SubgraphEvents };
     if (!events.produces.some((t) => consumes.includes(t))) continue;
-    const { createDb } = (await import(`../../subgraphs/${name}/src/db.ts`)) as { createDb(opts: { databaseUrl: string }): SubgraphDb };
+    const { createDb } = (await import(`../../subgraphs/${name}/src/db.ts`)) as {
+      createDb(opts: { databaseUrl: string }): SubgraphDb;
+    };
     producers.push({ name, db: createDb({ databaseUrl: run.databaseUrl }), events });
   }
   const jobs = createJobs({ redisUrl: run.redisUrl, prefix: bullPrefix(run.keyPrefix), log: run.log, failFast: true });
@@ -47,8 +49,15 @@ if (import.meta.main) {
   const log = createLogger("backfill", undefined, process.env.LOG_LEVEL ?? "info");
   try {
     const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-    const reports = await runBackfill({ consumer, databaseUrl: process.env.DATABASE_URL, redisUrl, keyPrefix: process.env.REDIS_KEY_PREFIX, log });
-    for (const r of reports) console.log(`${r.producer} (${r.source}): ${r.events} events of ${r.types.join(", ")} queued for ${consumer}`);
+    const reports = await runBackfill({
+      consumer,
+      databaseUrl: process.env.DATABASE_URL,
+      redisUrl,
+      keyPrefix: process.env.REDIS_KEY_PREFIX,
+      log,
+    });
+    for (const r of reports)
+      console.log(`${r.producer} (${r.source}): ${r.events} events of ${r.types.join(", ")} queued for ${consumer}`);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

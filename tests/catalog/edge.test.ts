@@ -41,7 +41,11 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
     edge = await startEdge(nginx!, { port: await freePort(), catalogUrl, mediaDir: stack.mediaDir });
     signer = createUrlSigner({ secret: "test-media-secret", ttlSeconds: 600, publicUrl: () => edge.url });
     const { storage } = stack.catalog!.services.media;
-    for (const [key, content] of [[`audio/${audioId}/128.mp3`, bytes], [`audio/${otherId}/128.mp3`, otherBytes], [`images/${image}`, png]] as const) {
+    for (const [key, content] of [
+      [`audio/${audioId}/128.mp3`, bytes],
+      [`audio/${otherId}/128.mp3`, otherBytes],
+      [`images/${image}`, png],
+    ] as const) {
       const source = path.join(work, path.basename(key));
       writeFileSync(source, content);
       await storage.put(key, source);
@@ -108,7 +112,14 @@ describe.skipIf(!nginx)("media edge (nginx in front of /media/ and /uploads/)", 
     expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
     expect((await fetch(`${edge.url}/health`)).status).toBe(200);
-    for (const other of ["/graphql", "/media-auth", "/_media_auth", "/media/audio/x/128.mp3", "/media/images/%2e%2e/x.png", "/media/images/..%2F..%2Fstore/x.png"]) {
+    for (const other of [
+      "/graphql",
+      "/media-auth",
+      "/_media_auth",
+      "/media/audio/x/128.mp3",
+      "/media/images/%2e%2e/x.png",
+      "/media/images/..%2F..%2Fstore/x.png",
+    ]) {
       expect((await rawGet(other)).status, other).toBe(404);
     }
   });

@@ -38,7 +38,10 @@ beforeAll(async () => {
   failMarker = path.join(work, "fail-ffmpeg");
   const stub = path.join(work, "ffmpeg");
   failedCalls = path.join(work, "failed-calls");
-  writeFileSync(stub, `#!/bin/sh\nif [ -e "${failMarker}" ]; then echo x >> "${failedCalls}"; echo "stub ffmpeg: failing on purpose" >&2; exit 1; fi\nexec "${realFfmpeg}" "$@"\n`);
+  writeFileSync(
+    stub,
+    `#!/bin/sh\nif [ -e "${failMarker}" ]; then echo x >> "${failedCalls}"; echo "stub ffmpeg: failing on purpose" >&2; exit 1; fi\nexec "${realFfmpeg}" "$@"\n`,
+  );
   chmodSync(stub, 0o755);
   const ffmpeg = (...args: string[]) => execFileSync(realFfmpeg, ["-hide_banner", "-loglevel", "error", "-y", ...args]);
   ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=2.5", "-b:a", "128k", path.join(work, "tone.mp3"));
@@ -71,9 +74,15 @@ interface UploadResult {
 }
 
 /** Uploads with tus-js-client; resolves with the upload URL, or the server's refusal. */
-function upload(bytes: Buffer, kind: string, token: string, opts: { chunkSize?: number; uploadUrl?: string; abortAfterFirstChunk?: boolean } = {}): Promise<UploadResult> {
+function upload(
+  bytes: Buffer,
+  kind: string,
+  token: string,
+  opts: { chunkSize?: number; uploadUrl?: string; abortAfterFirstChunk?: boolean } = {},
+): Promise<UploadResult> {
   return new Promise((resolve) => {
-    const done = (error?: UploadResult["error"]) => resolve({ url: u.url, id: u.url?.split("/").pop() ?? null, ...(error ? { error } : {}) });
+    const done = (error?: UploadResult["error"]) =>
+      resolve({ url: u.url, id: u.url?.split("/").pop() ?? null, ...(error ? { error } : {}) });
     const u: tus.Upload = new tus.Upload(bytes, {
       endpoint: `${base}/uploads/`,
       metadata: { kind, filename: "file" },
@@ -131,23 +140,56 @@ describe("tus uploads", () => {
     expect(created.status).toBe(201);
     const location = new URL(created.headers.get("location")!, `${base}/uploads/`).toString();
     expect((await fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0" } })).status).toBe(401);
-    expect((await fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${otherArtist.accessToken}` } })).status).toBe(404);
-    expect((await fetch(location, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${owner.accessToken}` } })).headers.get("upload-offset")).toBe("0");
+    expect(
+      (
+        await fetch(location, {
+          method: "HEAD",
+          headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${otherArtist.accessToken}` },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(location, {
+          method: "HEAD",
+          headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${owner.accessToken}` },
+        })
+      ).headers.get("upload-offset"),
+    ).toBe("0");
   });
 
   it("requires the kind in the metadata", async () => {
-    const res = await tusPost({ "upload-length": "100", "upload-metadata": `kind ${b64("video")}`, authorization: `Bearer ${owner.accessToken}` });
+    const res = await tusPost({
+      "upload-length": "100",
+      "upload-metadata": `kind ${b64("video")}`,
+      authorization: `Bearer ${owner.accessToken}`,
+    });
     expect(res.status).toBe(400);
   });
 
   it("refuses an upload over its kind's limit (413) before any byte is sent", async () => {
     const auth = { authorization: `Bearer ${owner.accessToken}` };
-    expect((await tusPost({ ...auth, "upload-length": String(2 * 1024 * 1024 + 1), "upload-metadata": `kind ${b64("audio")}` })).status).toBe(413);
-    expect((await tusPost({ ...auth, "upload-length": String(512 * 1024 + 1), "upload-metadata": `kind ${b64("image")}` })).status).toBe(413);
+    expect(
+      (
+        await tusPost({
+          ...auth,
+          "upload-length": String(2 * 1024 * 1024 + 1),
+          "upload-metadata": `kind ${b64("audio")}`,
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (await tusPost({ ...auth, "upload-length": String(512 * 1024 + 1), "upload-metadata": `kind ${b64("image")}` }))
+        .status,
+    ).toBe(413);
   });
 
   it("rejects a 0-byte upload with a clear error and keeps nothing", async () => {
-    const res = await tusPost({ authorization: `Bearer ${owner.accessToken}`, "upload-length": "0", "upload-metadata": `kind ${b64("audio")}` });
+    const res = await tusPost({
+      authorization: `Bearer ${owner.accessToken}`,
+      "upload-length": "0",
+      "upload-metadata": `kind ${b64("audio")}`,
+    });
     expect(res.status).toBe(422);
     expect(await res.text()).toMatch(/empty/);
     const row = await db().mediaUpload.findFirst({ where: { uploaderId: owner.id, size: 0 } });
@@ -156,19 +198,34 @@ describe("tus uploads", () => {
   });
 
   it("rejects a text file renamed .mp3 (415), removes it, and a later attach gets UPLOAD_REJECTED", async () => {
-    const result = await upload(Buffer.from("this is not music at all, just some text in a file named song.mp3\n".repeat(20)), "audio", owner.accessToken);
+    const result = await upload(
+      Buffer.from("this is not music at all, just some text in a file named song.mp3\n".repeat(20)),
+      "audio",
+      owner.accessToken,
+    );
     expect(result.error?.status).toBe(415);
     expect(result.error?.body).toMatch(/not MP3, WAV, FLAC/);
     expect(existsSync(path.join(stack.mediaDir, "uploads", result.id!))).toBe(false);
     const { songIds } = await publishedAlbum(url, owner.accessToken, 1);
-    const res = await gql(url, ATTACH_AUDIO, { input: { songId: songIds[0], uploadId: result.id } }, { token: owner.accessToken });
-    expect(res.data.attachSongAudio).toMatchObject({ song: null, userErrors: [{ code: "UPLOAD_REJECTED", field: ["input", "uploadId"] }] });
+    const res = await gql(
+      url,
+      ATTACH_AUDIO,
+      { input: { songId: songIds[0], uploadId: result.id } },
+      { token: owner.accessToken },
+    );
+    expect(res.data.attachSongAudio).toMatchObject({
+      song: null,
+      userErrors: [{ code: "UPLOAD_REJECTED", field: ["input", "uploadId"] }],
+    });
   });
 
   it("resumes an interrupted upload from the middle, byte-identical", async () => {
     const first = await upload(tone, "audio", owner.accessToken, { chunkSize: 16 * 1024, abortAfterFirstChunk: true });
     expect(first.url).toBeTruthy();
-    const head = await fetch(first.url!, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${owner.accessToken}` } });
+    const head = await fetch(first.url!, {
+      method: "HEAD",
+      headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${owner.accessToken}` },
+    });
     const offset = Number(head.headers.get("upload-offset"));
     expect(offset).toBe(16 * 1024);
     expect(offset).toBeLessThan(tone.length);
@@ -176,7 +233,11 @@ describe("tus uploads", () => {
     expect(resumed.error).toBeUndefined();
     expect(resumed.id).toBe(first.id);
     expect(readFileSync(path.join(stack.mediaDir, "uploads", first.id!)).equals(tone)).toBe(true);
-    expect(await db().mediaUpload.findUnique({ where: { id: first.id! } })).toMatchObject({ kind: "AUDIO", contentType: "audio/mpeg", rejectedReason: null });
+    expect(await db().mediaUpload.findUnique({ where: { id: first.id! } })).toMatchObject({
+      kind: "AUDIO",
+      contentType: "audio/mpeg",
+      rejectedReason: null,
+    });
   });
 });
 
@@ -189,19 +250,56 @@ describe("audio: attach, transcode, stream", () => {
     const mine = await publishedAlbum(url, owner.accessToken, 1);
     const theirs = await publishedAlbum(url, otherArtist.accessToken, 1);
     // Another artist on the owner's song.
-    expect(codes(await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId } }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId } }))).toEqual(["UNAUTHENTICATED"]);
+    expect(
+      codes(
+        await gql(
+          url,
+          ATTACH_AUDIO,
+          { input: { songId: mine.songIds[0], uploadId } },
+          { token: otherArtist.accessToken },
+        ),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+    expect(
+      codes(
+        await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId } }, { token: listener.accessToken }),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+    expect(codes(await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId } }))).toEqual([
+      "UNAUTHENTICATED",
+    ]);
     // Another artist with the owner's upload, on their own song.
-    const res = await gql(url, ATTACH_AUDIO, { input: { songId: theirs.songIds[0], uploadId } }, { token: otherArtist.accessToken });
-    expect(res.data.attachSongAudio.userErrors).toEqual([expect.objectContaining({ code: "UPLOAD_NOT_FOUND", field: ["input", "uploadId"] })]);
+    const res = await gql(
+      url,
+      ATTACH_AUDIO,
+      { input: { songId: theirs.songIds[0], uploadId } },
+      { token: otherArtist.accessToken },
+    );
+    expect(res.data.attachSongAudio.userErrors).toEqual([
+      expect.objectContaining({ code: "UPLOAD_NOT_FOUND", field: ["input", "uploadId"] }),
+    ]);
     // Bad ids and the wrong kind.
-    const bad = await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId: "nope" } }, { token: owner.accessToken });
+    const bad = await gql(
+      url,
+      ATTACH_AUDIO,
+      { input: { songId: mine.songIds[0], uploadId: "nope" } },
+      { token: owner.accessToken },
+    );
     expect(bad.data.attachSongAudio.userErrors[0].code).toBe("UPLOAD_NOT_FOUND");
-    const noSong = await gql(url, ATTACH_AUDIO, { input: { songId: "00000000-0000-0000-0000-000000000000", uploadId } }, { token: owner.accessToken });
+    const noSong = await gql(
+      url,
+      ATTACH_AUDIO,
+      { input: { songId: "00000000-0000-0000-0000-000000000000", uploadId } },
+      { token: owner.accessToken },
+    );
     expect(noSong.data.attachSongAudio.userErrors[0].code).toBe("SONG_NOT_FOUND");
     const image = await uploaded(png, "image");
-    const wrongKind = await gql(url, ATTACH_AUDIO, { input: { songId: mine.songIds[0], uploadId: image } }, { token: owner.accessToken });
+    const wrongKind = await gql(
+      url,
+      ATTACH_AUDIO,
+      { input: { songId: mine.songIds[0], uploadId: image } },
+      { token: owner.accessToken },
+    );
     expect(wrongKind.data.attachSongAudio.userErrors[0].code).toBe("UPLOAD_WRONG_KIND");
     expect(await db().songAudio.count({ where: { songId: { in: [mine.songIds[0]!, theirs.songIds[0]!] } } })).toBe(0);
   });
@@ -227,7 +325,9 @@ describe("audio: attach, transcode, stream", () => {
     const asListener = await gql(url, SONG_URLS, { id: songId }, { token: listener.accessToken });
     expect(asListener.data.song.streamingUrls.medium).toMatch(/\/128\.mp3\?/);
     // The renditions have the bitrates asked for (64k is about 8 kB per second).
-    const sizes = await Promise.all([firstUrls.low, firstUrls.high].map(async (u) => (await (await fetch(u)).arrayBuffer()).byteLength));
+    const sizes = await Promise.all(
+      [firstUrls.low, firstUrls.high].map(async (u) => (await (await fetch(u)).arrayBuffer()).byteLength),
+    );
     expect(sizes[0]).toBeLessThan(sizes[1]!);
   });
 
@@ -270,18 +370,48 @@ describe("audio: attach, transcode, stream", () => {
   });
 
   it("gives no URLs of a hidden song to listeners, and the audio status to managers only", async () => {
-    expect(codes(await gql(url, `query($id: ID!) { song(id: $id) { audioStatus } }`, { id: songId }, { token: listener.accessToken }))).toEqual(["FORBIDDEN"]);
-    expect(codes(await gql(url, `query($id: ID!) { song(id: $id) { audioStatus } }`, { id: songId }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
+    expect(
+      codes(
+        await gql(
+          url,
+          `query($id: ID!) { song(id: $id) { audioStatus } }`,
+          { id: songId },
+          { token: listener.accessToken },
+        ),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+    expect(
+      codes(
+        await gql(
+          url,
+          `query($id: ID!) { song(id: $id) { audioStatus } }`,
+          { id: songId },
+          { token: otherArtist.accessToken },
+        ),
+      ),
+    ).toEqual(["FORBIDDEN"]);
     expect((await gql(url, SONG, { id: songId }, { token: admin.accessToken })).data.song.audioStatus).toBe("READY");
-    await gql(url, `mutation($id: ID!) { setSongPublic(input: { songId: $id, isPublic: false }) { userErrors { code } } }`, { id: songId }, { token: owner.accessToken });
+    await gql(
+      url,
+      `mutation($id: ID!) { setSongPublic(input: { songId: $id, isPublic: false }) { userErrors { code } } }`,
+      { id: songId },
+      { token: owner.accessToken },
+    );
     const hidden = await gql(url, SONG_URLS, { id: songId }, { token: listener.accessToken });
     expect(hidden.errors).toBeUndefined();
     expect(hidden.data.song).toBeNull();
     const anonymous = await gql(url, SONG_URLS, { id: songId });
     expect(anonymous.data.song).toBeNull();
     // Its manager still gets them.
-    expect((await gql(url, SONG_URLS, { id: songId }, { token: owner.accessToken })).data.song.streamingUrls).not.toBeNull();
-    await gql(url, `mutation($id: ID!) { setSongPublic(input: { songId: $id, isPublic: true }) { userErrors { code } } }`, { id: songId }, { token: owner.accessToken });
+    expect(
+      (await gql(url, SONG_URLS, { id: songId }, { token: owner.accessToken })).data.song.streamingUrls,
+    ).not.toBeNull();
+    await gql(
+      url,
+      `mutation($id: ID!) { setSongPublic(input: { songId: $id, isPublic: true }) { userErrors { code } } }`,
+      { id: songId },
+      { token: owner.accessToken },
+    );
   });
 
   it("a job that keeps failing ends FAILED and leaves the previous audio playing", async () => {
@@ -299,7 +429,8 @@ describe("audio: attach, transcode, stream", () => {
       expect(failed.error).toMatch(/failing on purpose/);
       // Retried: three attempts (the stack's backoff is 50 ms), each stopped at its first rendition.
       expect(readFileSync(failedCalls, "utf8").trim().split("\n")).toHaveLength(3);
-      for (const kbps of [64, 128, 320]) expect(existsSync(path.join(stack.mediaDir, "store", "audio", failed.id, `${kbps}.mp3`))).toBe(false);
+      for (const kbps of [64, 128, 320])
+        expect(existsSync(path.join(stack.mediaDir, "store", "audio", failed.id, `${kbps}.mp3`))).toBe(false);
     } finally {
       rmSync(failMarker, { force: true });
     }
@@ -313,7 +444,9 @@ describe("audio: attach, transcode, stream", () => {
       await gql(url, ATTACH_AUDIO, { input: { songId: songIds[0], uploadId } }, { token: owner.accessToken });
       const song = await waitForStatus(songIds[0]!, "FAILED");
       expect(song.streamingUrls).toBeNull();
-      expect((await gql(url, SONG_URLS, { id: songIds[0] }, { token: listener.accessToken })).data.song.streamingUrls).toBeNull();
+      expect(
+        (await gql(url, SONG_URLS, { id: songIds[0] }, { token: listener.accessToken })).data.song.streamingUrls,
+      ).toBeNull();
     } finally {
       rmSync(failMarker, { force: true });
     }
@@ -323,7 +456,12 @@ describe("audio: attach, transcode, stream", () => {
 describe("images", () => {
   it("sets an artist's image, a release's cover and adds a gallery image from image uploads", async () => {
     const { artist, collectionId } = await publishedAlbum(url, owner.accessToken, 0);
-    const imageRes = await gql(url, `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { id imageUrl } userErrors { code } } }`, { input: { artistId: artist.id, uploadId: await uploaded(png, "image") } }, { token: owner.accessToken });
+    const imageRes = await gql(
+      url,
+      `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { id imageUrl } userErrors { code } } }`,
+      { input: { artistId: artist.id, uploadId: await uploaded(png, "image") } },
+      { token: owner.accessToken },
+    );
     expect(imageRes.data.attachArtistImage.userErrors).toEqual([]);
     const imageUrl = imageRes.data.attachArtistImage.artist.imageUrl as string;
     expect(imageUrl).toMatch(/\/media\/images\/[0-9a-f-]{36}\.png$/);
@@ -332,17 +470,48 @@ describe("images", () => {
     expect(served.headers.get("content-type")).toBe("image/png");
     expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
 
-    const cover = await gql(url, `mutation($input: AttachCollectionCoverInput!) { attachCollectionCover(input: $input) { collection { id coverUrl } userErrors { code } } }`, { input: { collectionId, uploadId: await uploaded(png, "image") } }, { token: owner.accessToken });
+    const cover = await gql(
+      url,
+      `mutation($input: AttachCollectionCoverInput!) { attachCollectionCover(input: $input) { collection { id coverUrl } userErrors { code } } }`,
+      { input: { collectionId, uploadId: await uploaded(png, "image") } },
+      { token: owner.accessToken },
+    );
     expect(cover.data.attachCollectionCover.collection.coverUrl).toMatch(/\.png$/);
 
     const ADD = `mutation($input: AddArtistAboutImageInput!) { addArtistAboutImage(input: $input) { artist { about { images { url caption } } } userErrors { field code } } }`;
-    const added = await gql(url, ADD, { input: { artistId: artist.id, uploadId: await uploaded(png, "image"), caption: "On stage" } }, { token: owner.accessToken });
-    expect(added.data.addArtistAboutImage.artist.about.images).toEqual([{ url: expect.stringMatching(/\.png$/), caption: "On stage" }]);
-    const tooLong = await gql(url, ADD, { input: { artistId: artist.id, uploadId: await uploaded(png, "image"), caption: "x".repeat(201) } }, { token: owner.accessToken });
+    const added = await gql(
+      url,
+      ADD,
+      { input: { artistId: artist.id, uploadId: await uploaded(png, "image"), caption: "On stage" } },
+      { token: owner.accessToken },
+    );
+    expect(added.data.addArtistAboutImage.artist.about.images).toEqual([
+      { url: expect.stringMatching(/\.png$/), caption: "On stage" },
+    ]);
+    const tooLong = await gql(
+      url,
+      ADD,
+      { input: { artistId: artist.id, uploadId: await uploaded(png, "image"), caption: "x".repeat(201) } },
+      { token: owner.accessToken },
+    );
     expect(tooLong.data.addArtistAboutImage.userErrors).toEqual([{ field: ["input", "caption"], code: "TOO_LONG" }]);
     // Wrong caller, wrong kind.
-    expect(codes(await gql(url, ADD, { input: { artistId: artist.id, uploadId: await uploaded(png, "image", otherArtist.accessToken) } }, { token: otherArtist.accessToken }))).toEqual(["FORBIDDEN"]);
-    const wrongKind = await gql(url, ADD, { input: { artistId: artist.id, uploadId: await uploaded(tone, "audio") } }, { token: owner.accessToken });
+    expect(
+      codes(
+        await gql(
+          url,
+          ADD,
+          { input: { artistId: artist.id, uploadId: await uploaded(png, "image", otherArtist.accessToken) } },
+          { token: otherArtist.accessToken },
+        ),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+    const wrongKind = await gql(
+      url,
+      ADD,
+      { input: { artistId: artist.id, uploadId: await uploaded(tone, "audio") } },
+      { token: owner.accessToken },
+    );
     expect(wrongKind.data.addArtistAboutImage.userErrors[0].code).toBe("UPLOAD_WRONG_KIND");
   });
 
@@ -358,7 +527,12 @@ describe("attaching moves the file once the write commits", () => {
     const id = await uploaded(png, "image");
     const source = stack.catalog!.services.media.uploads.filePath(id);
     expect(existsSync(source)).toBe(true);
-    const res = await gql(url, `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { imageUrl } userErrors { code } } }`, { input: { artistId: artist.id, uploadId: id } }, { token: owner.accessToken });
+    const res = await gql(
+      url,
+      `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { imageUrl } userErrors { code } } }`,
+      { input: { artistId: artist.id, uploadId: id } },
+      { token: owner.accessToken },
+    );
     expect(res.data.attachArtistImage.userErrors).toEqual([]);
     expect(existsSync(source)).toBe(false);
     const served = await fetch(res.data.attachArtistImage.artist.imageUrl);
@@ -370,7 +544,8 @@ describe("attaching moves the file once the write commits", () => {
 describe("upload clean-up (hourly BullMQ job)", () => {
   const DAY = 24 * 3_600_000;
   const cleanup = () => stack.catalog!.services.media.cleanup;
-  const uploadsDir = () => path.dirname(stack.catalog!.services.media.uploads.filePath("00000000-0000-0000-0000-000000000000"));
+  const uploadsDir = () =>
+    path.dirname(stack.catalog!.services.media.uploads.filePath("00000000-0000-0000-0000-000000000000"));
   const ATTACH_IMAGE = `mutation($input: AttachArtistImageInput!) { attachArtistImage(input: $input) { artist { id } userErrors { code } } }`;
 
   it("is scheduled once an hour", async () => {
@@ -383,7 +558,10 @@ describe("upload clean-up (hourly BullMQ job)", () => {
     const fresh = await uploaded(png, "image");
     const rejected = await upload(Buffer.from("not an image at all"), "image", owner.accessToken);
     expect(rejected.error?.status).toBe(415);
-    await db().mediaUpload.updateMany({ where: { id: { in: [stale, rejected.id!] } }, data: { createdAt: new Date(Date.now() - 8 * DAY) } });
+    await db().mediaUpload.updateMany({
+      where: { id: { in: [stale, rejected.id!] } },
+      data: { createdAt: new Date(Date.now() - 8 * DAY) },
+    });
 
     const result = await cleanup().runOnce();
     expect(result.unattachedRemoved).toBeGreaterThanOrEqual(1);
@@ -392,14 +570,28 @@ describe("upload clean-up (hourly BullMQ job)", () => {
     expect(await db().mediaUpload.findUnique({ where: { id: rejected.id! } })).toBeNull();
     expect(existsSync(stack.catalog!.services.media.uploads.filePath(stale))).toBe(false);
 
-    const late = await gql(url, ATTACH_IMAGE, { input: { artistId: artist.id, uploadId: stale } }, { token: owner.accessToken });
+    const late = await gql(
+      url,
+      ATTACH_IMAGE,
+      { input: { artistId: artist.id, uploadId: stale } },
+      { token: owner.accessToken },
+    );
     expect(late.data.attachArtistImage.userErrors).toEqual([{ code: "UPLOAD_NOT_FOUND" }]);
-    const inTime = await gql(url, ATTACH_IMAGE, { input: { artistId: artist.id, uploadId: fresh } }, { token: owner.accessToken });
+    const inTime = await gql(
+      url,
+      ATTACH_IMAGE,
+      { input: { artistId: artist.id, uploadId: fresh } },
+      { token: owner.accessToken },
+    );
     expect(inTime.data.attachArtistImage.userErrors).toEqual([]);
   });
 
   it("removes unfinished uploads past their expiry", async () => {
-    const res = await tusPost({ authorization: `Bearer ${owner.accessToken}`, "upload-length": "1000", "upload-metadata": `kind ${b64("image")}` });
+    const res = await tusPost({
+      authorization: `Bearer ${owner.accessToken}`,
+      "upload-length": "1000",
+      "upload-metadata": `kind ${b64("image")}`,
+    });
     expect(res.status).toBe(201);
     const id = res.headers.get("location")!.split("/").pop()!;
     const record = path.join(uploadsDir(), `${id}.json`);
@@ -437,7 +629,12 @@ describe("playback of files larger than one read", () => {
   it("serves whole files and ranges across read boundaries byte for byte", async () => {
     const [{ url: u, bytes }] = renditions as [(typeof renditions)[0]];
     expect(await read(u, bytes)).toEqual(answer(200, bytes));
-    for (const [start, end] of [[0, 0], [262_143, 262_144], [100_000, 2_000_000], [bytes.length - 1, bytes.length - 1]] as const) {
+    for (const [start, end] of [
+      [0, 0],
+      [262_143, 262_144],
+      [100_000, 2_000_000],
+      [bytes.length - 1, bytes.length - 1],
+    ] as const) {
       const part = bytes.subarray(start, end + 1);
       expect(await read(u, part, `bytes=${start}-${end}`), `${start}-${end}`).toEqual(answer(206, part));
     }
@@ -487,7 +684,8 @@ describe("playback of files larger than one read", () => {
 });
 
 describe("/media-auth (what the media edge asks before serving audio)", () => {
-  const ask = (original?: string) => fetch(`${base}/media-auth`, { headers: original === undefined ? {} : { "x-original-uri": original } });
+  const ask = (original?: string) =>
+    fetch(`${base}/media-auth`, { headers: original === undefined ? {} : { "x-original-uri": original } });
 
   it("approves a valid, live audio link with its Cache-Control, and refuses everything else", async () => {
     const { urls } = stack.catalog!.services.media;
@@ -496,12 +694,23 @@ describe("/media-auth (what the media edge asks before serving audio)", () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get("cache-control")).toMatch(/^private, max-age=\d+$/);
 
-    const tampered = link.pathname + link.search.replace(/signature=./, (s) => (s.endsWith("A") ? `${s.slice(0, -1)}B` : `${s.slice(0, -1)}A`));
+    const tampered =
+      link.pathname +
+      link.search.replace(/signature=./, (s) => (s.endsWith("A") ? `${s.slice(0, -1)}B` : `${s.slice(0, -1)}A`));
     const expired = new URL(urls.audioUrl(randomUUID(), 64, Date.now() - 3 * 3600_000));
     // The signed path written another way: a proxy would normalise it to another file.
     const [, , , id] = link.pathname.split("/");
     const bent = `/media/audio/${id}/..%2F${randomUUID()}%2Fx/../64.mp3${link.search}`;
-    for (const bad of [undefined, "", link.pathname, tampered, expired.pathname + expired.search, "/media/images/x.png", `http://evil${link.pathname}${link.search}`, bent]) {
+    for (const bad of [
+      undefined,
+      "",
+      link.pathname,
+      tampered,
+      expired.pathname + expired.search,
+      "/media/images/x.png",
+      `http://evil${link.pathname}${link.search}`,
+      bent,
+    ]) {
       expect((await ask(bad)).status, String(bad)).toBe(403);
     }
   });
@@ -527,7 +736,10 @@ describe("a listener that stops reading", () => {
     try {
       const started = Date.now();
       while (!finished && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
-      const outcome = await Promise.race([finished!.then(() => "ended"), new Promise((resolve) => setTimeout(() => resolve("still writing"), 5000))]);
+      const outcome = await Promise.race([
+        finished!.then(() => "ended"),
+        new Promise((resolve) => setTimeout(() => resolve("still writing"), 5000)),
+      ]);
       expect(outcome).toBe("ended");
       expect(response!.destroyed).toBe(true);
       expect(response!.writableFinished).toBe(false);

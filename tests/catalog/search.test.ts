@@ -47,7 +47,14 @@ async function albumWithSongs(artistName: string, albumTitle: string, songs: { t
   const album = await mine().createCollection(artist.id, { title: albumTitle });
   await mine().publish({ artistId: artist.id, collectionId: album });
   await catalog.services.db.song.createMany({
-    data: songs.map((song, i) => ({ ...song, durationMs: 60_000, trackNumber: i + 1, collectionId: album, primaryArtistId: artist.id, isPublic: true })),
+    data: songs.map((song, i) => ({
+      ...song,
+      durationMs: 60_000,
+      trackNumber: i + 1,
+      collectionId: album,
+      primaryArtistId: artist.id,
+      isPublic: true,
+    })),
   });
   return album;
 }
@@ -59,7 +66,9 @@ describe("search", () => {
     expect(res.data.search.edges[0].node).toEqual({ __typename: "Song", id: songIds[0], title: `Corazón ${word}` });
     const scores = res.data.search.edges.map((e: any) => e.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    expect(ids(await catalog.query(SEARCH, { q: word }))).toEqual(expect.arrayContaining([artistId, albumId, ...songIds]));
+    expect(ids(await catalog.query(SEARCH, { q: word }))).toEqual(
+      expect.arrayContaining([artistId, albumId, ...songIds]),
+    );
   });
 
   it("ignores accents both ways and tolerates a typo", async () => {
@@ -72,14 +81,21 @@ describe("search", () => {
   it("filters by type and pages with cursors", async () => {
     const first = await catalog.query(SEARCH, { q: word, types: ["SONG"], first: 1 });
     expect(first.data.search.pageInfo.hasNextPage).toBe(true);
-    const second = await catalog.query(SEARCH, { q: word, types: ["SONG"], first: 1, after: first.data.search.pageInfo.endCursor });
+    const second = await catalog.query(SEARCH, {
+      q: word,
+      types: ["SONG"],
+      first: 1,
+      after: first.data.search.pageInfo.endCursor,
+    });
     expect(second.data.search.pageInfo.hasNextPage).toBe(false);
     expect([...ids(first), ...ids(second)].sort()).toEqual([...songIds].sort());
   });
 
   it("never shows unpublished or hidden items, even to their owner", async () => {
     const draft = await mine().createArtist({ name: `Draft ${word}` });
-    await mine().createSong(await mine().createCollection(draft.id, { title: `Draft album ${word}` }), 1, { title: `Draft song ${word}` });
+    await mine().createSong(await mine().createCollection(draft.id, { title: `Draft album ${word}` }), 1, {
+      title: `Draft song ${word}`,
+    });
     for (const viewer of [null, owner]) {
       expect(ids(await catalog.query(SEARCH, { q: `draft ${word}` }, { viewer }))).toEqual([]);
       const all = ids(await catalog.query(SEARCH, { q: word, first: 50 }, { viewer }));
@@ -90,7 +106,14 @@ describe("search", () => {
 
   it("ranks the exact title first among many matches, and pages through all of them once", async () => {
     const common = `zumbel${Date.now().toString(36)}`;
-    const album = await albumWithSongs("Many Matches", "Box Set", Array.from({ length: 120 }, (_, i) => ({ title: `${common} variation number ${i}`, searchText: `${common} variation number ${i} many matches` })));
+    const album = await albumWithSongs(
+      "Many Matches",
+      "Box Set",
+      Array.from({ length: 120 }, (_, i) => ({
+        title: `${common} variation number ${i}`,
+        searchText: `${common} variation number ${i} many matches`,
+      })),
+    );
     const exact = await mine().createSong(album, 121, { title: common });
     await mine().publish({ songId: exact });
 
@@ -111,10 +134,18 @@ describe("search", () => {
     const tune = `vantor${Date.now().toString(36)}`;
     // 40 texts with the word as typed and 40 with a longer word it is the prefix of, of
     // assorted lengths, in no particular order.
-    const texts = Array.from({ length: 80 }, (_, i) => `${i % 2 ? tune : `${tune}x`} take ${(i * 37) % 80}${" la".repeat(i % 7)}`);
-    await albumWithSongs("Window Tester", "Takes", texts.map((text) => ({ title: text, searchText: text })));
+    const texts = Array.from(
+      { length: 80 },
+      (_, i) => `${i % 2 ? tune : `${tune}x`} take ${(i * 37) % 80}${" la".repeat(i % 7)}`,
+    );
+    await albumWithSongs(
+      "Window Tester",
+      "Takes",
+      texts.map((text) => ({ title: text, searchText: text })),
+    );
     const db = catalog.services.db;
-    const ranked = async (window: number, offset: number) => (await findHits(db, { q: tune, kinds: ["SONG"], limit: 20, offset, window })).map((hit) => hit.id);
+    const ranked = async (window: number, offset: number) =>
+      (await findHits(db, { q: tune, kinds: ["SONG"], limit: 20, offset, window })).map((hit) => hit.id);
 
     // Sorting every match (window 0) is the reference.
     const reference: string[] = [];
@@ -134,7 +165,9 @@ describe("search", () => {
     for (const window of [1, 7, 1000]) {
       for (const offset of [0, 20, 40, 60]) {
         const statements = catalog.countSql();
-        expect(await ranked(window, offset), `window ${window}, offset ${offset}`).toEqual(reference.slice(offset, offset + 21));
+        expect(await ranked(window, offset), `window ${window}, offset ${offset}`).toEqual(
+          reference.slice(offset, offset + 21),
+        );
         if (offset === 0) expect(statements()).toBe(window === 1000 ? 2 : 3);
       }
     }
@@ -180,10 +213,16 @@ describe("search", () => {
     const songId = await mine().createSong(made.collectionId, 1, { title: "Untitled Song" });
     await mine().publish({ songId });
     expect(ids(await catalog.query(SEARCH, { q: `untitled song ${before}`, types: ["SONG"] }))).toEqual([songId]);
-    const renamed = await catalog.query(`mutation($input: UpdateArtistInput!) { updateArtist(input: $input) { userErrors { code } } }`, { input: { artistId: made.artist.id, name: after } }, { viewer: owner });
+    const renamed = await catalog.query(
+      `mutation($input: UpdateArtistInput!) { updateArtist(input: $input) { userErrors { code } } }`,
+      { input: { artistId: made.artist.id, name: after } },
+      { viewer: owner },
+    );
     expect(renamed.data.updateArtist.userErrors).toEqual([]);
     expect(ids(await catalog.query(SEARCH, { q: `untitled song ${after}`, types: ["SONG"] }))).toEqual([songId]);
-    expect(ids(await catalog.query(SEARCH, { q: `untitled record ${after}`, types: ["COLLECTION"] }))).toEqual([made.collectionId]);
+    expect(ids(await catalog.query(SEARCH, { q: `untitled record ${after}`, types: ["COLLECTION"] }))).toEqual([
+      made.collectionId,
+    ]);
     expect(ids(await catalog.query(SEARCH, { q: `untitled song ${before}`, types: ["SONG"] }))).toEqual([]);
   });
 

@@ -24,18 +24,32 @@ async function catalogOf(releases: number, tracks: number) {
   const db = stack.catalog!.services.db;
   const collectionIds: string[] = [];
   for (let r = 0; r < releases; r++) {
-    const collectionId = await createCollection(url, owner.accessToken, artist.id, { title: `Album ${r}`, releaseDate: `20${10 + r}-01-01`, featuredArtistIds: [guest.id] });
+    const collectionId = await createCollection(url, owner.accessToken, artist.id, {
+      title: `Album ${r}`,
+      releaseDate: `20${10 + r}-01-01`,
+      featuredArtistIds: [guest.id],
+    });
     await db.collection.update({ where: { id: collectionId }, data: { isPublic: true } });
     const genre = await db.genre.findUniqueOrThrow({ where: { slug: "pop" } });
     await db.song.createMany({
-      data: Array.from({ length: tracks }, (_, i) => ({ title: `Song ${i}`, durationMs: 200_000, trackNumber: i + 1, collectionId, primaryArtistId: artist.id, isPublic: true, searchText: `song ${i}` })),
+      data: Array.from({ length: tracks }, (_, i) => ({
+        title: `Song ${i}`,
+        durationMs: 200_000,
+        trackNumber: i + 1,
+        collectionId,
+        primaryArtistId: artist.id,
+        isPublic: true,
+        searchText: `song ${i}`,
+      })),
     });
     const songs = await db.song.findMany({ where: { collectionId }, select: { id: true } });
     await db.songGenre.createMany({ data: songs.map((s) => ({ songId: s.id, genreId: genre.id })) });
     await db.songArtist.createMany({ data: songs.map((s) => ({ songId: s.id, artistId: guest.id, position: 0 })) });
     collectionIds.push(collectionId);
   }
-  await createSong(url, owner.accessToken, collectionIds[0]!, tracks + 1).then((id) => publish(url, owner.accessToken, { songId: id }));
+  await createSong(url, owner.accessToken, collectionIds[0]!, tracks + 1).then((id) =>
+    publish(url, owner.accessToken, { songId: id }),
+  );
   return { artistId: artist.id, collectionIds };
 }
 

@@ -70,7 +70,9 @@ describe("upload locks across replicas", () => {
     const timedOut = b.locker.newLock(id).lock(never(), () => {});
     await expect(timedOut).rejects.toEqual(LOCK_TIMEOUT);
     const controller = new AbortController();
-    const aborted = replica().locker.newLock(id).lock(controller.signal, () => {});
+    const aborted = replica()
+      .locker.newLock(id)
+      .lock(controller.signal, () => {});
     setTimeout(() => controller.abort(), 100);
     expect(await elapsed(expect(aborted).rejects.toEqual(LOCK_TIMEOUT))).toBeLessThan(1000);
   });
@@ -80,9 +82,17 @@ describe("upload locks across replicas", () => {
     const id = randomUUID();
     await a.locker.newLock(id).lock(never(), () => {});
     await new Promise((resolve) => setTimeout(resolve, 900)); // three expiries, renewed
-    await expect(replica({ acquireTimeoutMs: 200 }).locker.newLock(id).lock(never(), () => {})).rejects.toEqual(LOCK_TIMEOUT);
+    await expect(
+      replica({ acquireTimeoutMs: 200 })
+        .locker.newLock(id)
+        .lock(never(), () => {}),
+    ).rejects.toEqual(LOCK_TIMEOUT);
     a.redis.disconnect(); // the replica is gone: nobody renews, nobody answers asks
-    const took = await elapsed(replica({ acquireTimeoutMs: 5000 }).locker.newLock(id).lock(never(), () => {}));
+    const took = await elapsed(
+      replica({ acquireTimeoutMs: 5000 })
+        .locker.newLock(id)
+        .lock(never(), () => {}),
+    );
     expect(took).toBeLessThan(2000);
   });
 });
@@ -125,7 +135,18 @@ describe("one upload through two catalog replicas", () => {
       // Replica one: a PATCH that sends a third of the file, then hangs (a dropped mobile link).
       const third = Math.floor(audio.length / 3);
       let hungEnded = false;
-      const hung = http.request({ host: one.hostname, port: one.port, path: location, method: "PATCH", headers: { ...auth, "upload-offset": "0", "content-type": "application/offset+octet-stream", "content-length": String(audio.length) } });
+      const hung = http.request({
+        host: one.hostname,
+        port: one.port,
+        path: location,
+        method: "PATCH",
+        headers: {
+          ...auth,
+          "upload-offset": "0",
+          "content-type": "application/offset+octet-stream",
+          "content-length": String(audio.length),
+        },
+      });
       hung.on("response", (res) => res.resume().on("end", () => (hungEnded = true)));
       hung.on("error", () => (hungEnded = true));
       hung.on("close", () => (hungEnded = true));

@@ -44,7 +44,12 @@ describe("a draft", () => {
     const collectionId = await by(owner).createCollection(artist.id);
     const songId = await by(owner).createSong(collectionId, 1);
     for (const viewer of [owner, admin]) {
-      expect((await catalog.query(SONG, { id: songId }, { viewer })).data.song).toEqual({ id: songId, title: "Track 1", isPublic: false, isVisible: true });
+      expect((await catalog.query(SONG, { id: songId }, { viewer })).data.song).toEqual({
+        id: songId,
+        title: "Track 1",
+        isPublic: false,
+        isVisible: true,
+      });
       expect((await catalog.query(COLLECTION, { id: collectionId }, { viewer })).data.collection.trackCount).toBe(1);
     }
     const otherArtist = viewerWith("ARTIST");
@@ -56,7 +61,12 @@ describe("published content", () => {
   it("is visible to everyone once the song, its release and its artist are all public", async () => {
     const { artist, collectionId, songIds } = await by(owner).publishedAlbum(2);
     const res = await catalog.query(COLLECTION, { id: collectionId });
-    expect(res.data.collection).toEqual({ id: collectionId, trackCount: 2, totalDurationMs: 360_000, tracks: songIds.map((id, i) => ({ trackNumber: i + 1, song: { id } })) });
+    expect(res.data.collection).toEqual({
+      id: collectionId,
+      trackCount: 2,
+      totalDurationMs: 360_000,
+      tracks: songIds.map((id, i) => ({ trackNumber: i + 1, song: { id } })),
+    });
     expect((await catalog.query(ARTIST, { id: artist.id })).data.artist.discography.albums.totalCount).toBe(1);
   });
 
@@ -71,17 +81,31 @@ describe("published content", () => {
 
   it("an admin hiding the artist hides everything of theirs, whatever the artist's switches", async () => {
     const unique = `Zyxquor${Date.now()}`;
-    const { artist, collectionId, songIds } = await by(owner).publishedAlbum(1, { name: `${unique} Band` }, { title: `${unique} Record` });
+    const { artist, collectionId, songIds } = await by(owner).publishedAlbum(
+      1,
+      { name: `${unique} Band` },
+      { title: `${unique} Record` },
+    );
     await by(admin).setVisible({ artistId: artist.id }, false);
     expect((await catalog.query(SONG, { id: songIds[0] })).data.song).toBeNull();
     expect((await catalog.query(COLLECTION, { id: collectionId })).data.collection).toBeNull();
     expect((await catalog.query(ARTIST, { id: artist.id })).data.artist).toBeNull();
     const releases = await catalog.query(`{ newReleases(first: 100) { edges { node { id } } } }`);
     expect(releases.data.newReleases.edges.map((e: any) => e.node.id)).not.toContain(collectionId);
-    const search = await catalog.query(`query($q: String!) { search(query: $q) { edges { node { __typename } } } }`, { q: unique });
+    const search = await catalog.query(`query($q: String!) { search(query: $q) { edges { node { __typename } } } }`, {
+      q: unique,
+    });
     expect(search.data.search.edges).toEqual([]);
     // The owner still sees it all, flagged.
-    expect((await catalog.query(`query($id: ID!) { artist(id: $id) { isPublic isVisible } }`, { id: artist.id }, { viewer: owner })).data.artist).toEqual({ isPublic: true, isVisible: false });
+    expect(
+      (
+        await catalog.query(
+          `query($id: ID!) { artist(id: $id) { isPublic isVisible } }`,
+          { id: artist.id },
+          { viewer: owner },
+        )
+      ).data.artist,
+    ).toEqual({ isPublic: true, isVisible: false });
 
     await by(admin).setVisible({ artistId: artist.id }, true);
     expect((await catalog.query(SONG, { id: songIds[0] })).data.song.id).toBe(songIds[0]);
@@ -90,8 +114,12 @@ describe("published content", () => {
   it("an admin hiding one song removes it from the release for listeners only", async () => {
     const { collectionId, songIds } = await by(owner).publishedAlbum(2);
     await by(admin).setVisible({ songId: songIds[0]! }, false);
-    expect((await catalog.query(COLLECTION, { id: collectionId }, { viewer: listener })).data.collection.trackCount).toBe(1);
-    expect((await catalog.query(COLLECTION, { id: collectionId }, { viewer: owner })).data.collection.trackCount).toBe(2);
+    expect(
+      (await catalog.query(COLLECTION, { id: collectionId }, { viewer: listener })).data.collection.trackCount,
+    ).toBe(1);
+    expect((await catalog.query(COLLECTION, { id: collectionId }, { viewer: owner })).data.collection.trackCount).toBe(
+      2,
+    );
   });
 
   it("hidden picks and featured artists are left out for listeners", async () => {
@@ -99,11 +127,17 @@ describe("published content", () => {
     const guest = await by(owner).createArtist({ name: "Unpublished Guest" });
     const setPicks = await catalog.query(
       `mutation($input: SetArtistPicksInput!) { setArtistPicks(input: $input) { userErrors { code field } } }`,
-      { input: { artistId: artist.id, picks: [{ songId: songIds[0], note: "Our favourite" }, { songId: songIds[1] }] } },
+      {
+        input: { artistId: artist.id, picks: [{ songId: songIds[0], note: "Our favourite" }, { songId: songIds[1] }] },
+      },
       { viewer: owner },
     );
     expect(setPicks.data.setArtistPicks.userErrors).toEqual([]);
-    await catalog.query(`mutation($id: ID!, $f: [ID!]) { updateSong(input: { songId: $id, featuredArtistIds: $f }) { userErrors { code } } }`, { id: songIds[0], f: [guest.id] }, { viewer: owner });
+    await catalog.query(
+      `mutation($id: ID!, $f: [ID!]) { updateSong(input: { songId: $id, featuredArtistIds: $f }) { userErrors { code } } }`,
+      { id: songIds[0], f: [guest.id] },
+      { viewer: owner },
+    );
     await by(owner).publish({ songId: songIds[1] }, false);
 
     const q = `query($id: ID!, $song: ID!) { artist(id: $id) { picks { note item { __typename ... on Song { id } } } } song(id: $song) { featuredArtists { id } } }`;

@@ -27,12 +27,16 @@ interface World {
 const LEVELS: Level[] = ["artist", "release", "song"];
 // Search words are letters and digits; a fixed-width suffix keeps one world's word from being
 // a prefix of another's, and the run's tag keeps them apart from other test files' content.
-const tag = randomBytes(3).toString("hex").replace(/\d/g, (d) => "ghijklmnop"[Number(d)]!);
+const tag = randomBytes(3)
+  .toString("hex")
+  .replace(/\d/g, (d) => "ghijklmnop"[Number(d)]!);
 const letters = (i: number) => String.fromCharCode(97 + Math.floor(i / 26)) + String.fromCharCode(97 + (i % 26));
 const worlds: World[] = Array.from({ length: 64 }, (_, i) => {
   // Bits 0-1: the artist's isPublic and isVisible, 2-3 the release's, 4-5 the song's.
   const bit = (n: number) => Boolean(i & (1 << n));
-  const switches = Object.fromEntries(LEVELS.map((level, l) => [level, { isPublic: bit(2 * l), isVisible: bit(2 * l + 1) }]));
+  const switches = Object.fromEntries(
+    LEVELS.map((level, l) => [level, { isPublic: bit(2 * l), isVisible: bit(2 * l + 1) }]),
+  );
   const flags = (s: Switches) => `${s.isPublic ? "P" : "-"}${s.isVisible ? "V" : "-"}`;
   const label = LEVELS.map((level) => `${level} ${flags(switches[level]!)}`).join(", ");
   const ids = { artistId: randomUUID(), releaseId: randomUUID(), songId: randomUUID() };
@@ -102,12 +106,18 @@ async function seed() {
         ...flipped(w.switches.song),
       })),
     });
-    const tables = { song: [tx.song, "songId"], release: [tx.collection, "releaseId"], artist: [tx.artist, "artistId"] } as const;
+    const tables = {
+      song: [tx.song, "songId"],
+      release: [tx.collection, "releaseId"],
+      artist: [tx.artist, "artistId"],
+    } as const;
     for (const level of ["song", "release", "artist"] as const) {
       const [table, key] = tables[level];
       for (const isPublic of [false, true]) {
         for (const isVisible of [false, true]) {
-          const ids = worlds.filter((w) => w.switches[level].isPublic === isPublic && w.switches[level].isVisible === isVisible).map((w) => w[key]);
+          const ids = worlds
+            .filter((w) => w.switches[level].isPublic === isPublic && w.switches[level].isVisible === isVisible)
+            .map((w) => w[key]);
           await (table as typeof tx.song).updateMany({ where: { id: { in: ids } }, data: { isPublic, isVisible } });
         }
       }
@@ -125,12 +135,23 @@ beforeAll(async () => {
   await seed();
   const [songs, releases, filteredSongs, filteredReleases] = await Promise.all([
     db().song.findMany({ where: { id: { in: worlds.map((w) => w.songId) } }, select: { id: true, listed: true } }),
-    db().collection.findMany({ where: { id: { in: worlds.map((w) => w.releaseId) } }, select: { id: true, listed: true } }),
-    db().song.findMany({ where: { ...listenerWhere.song, id: { in: worlds.map((w) => w.songId) } }, select: { id: true } }),
-    db().collection.findMany({ where: { ...listenerWhere.collection, id: { in: worlds.map((w) => w.releaseId) } }, select: { id: true } }),
+    db().collection.findMany({
+      where: { id: { in: worlds.map((w) => w.releaseId) } },
+      select: { id: true, listed: true },
+    }),
+    db().song.findMany({
+      where: { ...listenerWhere.song, id: { in: worlds.map((w) => w.songId) } },
+      select: { id: true },
+    }),
+    db().collection.findMany({
+      where: { ...listenerWhere.collection, id: { in: worlds.map((w) => w.releaseId) } },
+      select: { id: true },
+    }),
   ]);
   const filtered = new Set([...filteredSongs, ...filteredReleases].map((row) => row.id));
-  listenerSide = new Map([...songs, ...releases].map((row) => [row.id, { prisma: filtered.has(row.id), listed: row.listed }]));
+  listenerSide = new Map(
+    [...songs, ...releases].map((row) => [row.id, { prisma: filtered.has(row.id), listed: row.listed }]),
+  );
 });
 afterAll(() => catalog?.stop());
 
@@ -140,35 +161,53 @@ const ASK = `query($song: ID!, $release: ID!, $word: String!) {
   search(query: $word, types: [SONG, COLLECTION], first: 20) { edges { node { ... on Song { id } ... on Collection { id } } } }
 }`;
 
-it.each(viewers)("%s: the TypeScript rule, the Prisma filters, the listed column, search and the API agree in all 64 worlds", async (_who, viewer, seesAll) => {
-  const ctx = catalog.context(viewer);
-  const [songRows, releaseRows] = await Promise.all([
-    db().song.findMany({ where: { id: { in: worlds.map((w) => w.songId) } } }),
-    db().collection.findMany({ where: { id: { in: worlds.map((w) => w.releaseId) } } }),
-  ]);
-  const songs = new Map(songRows.map((row) => [row.id, row]));
-  const releases = new Map(releaseRows.map((row) => [row.id, row]));
+it.each(viewers)(
+  "%s: the TypeScript rule, the Prisma filters, the listed column, search and the API agree in all 64 worlds",
+  async (_who, viewer, seesAll) => {
+    const ctx = catalog.context(viewer);
+    const [songRows, releaseRows] = await Promise.all([
+      db().song.findMany({ where: { id: { in: worlds.map((w) => w.songId) } } }),
+      db().collection.findMany({ where: { id: { in: worlds.map((w) => w.releaseId) } } }),
+    ]);
+    const songs = new Map(songRows.map((row) => [row.id, row]));
+    const releases = new Map(releaseRows.map((row) => [row.id, row]));
 
-  const answers = await Promise.all(
-    worlds.map(async (w) => {
-      const res = await catalog.query(ASK, { song: w.songId, release: w.releaseId, word: w.word }, { viewer });
-      expect(res.errors, w.label).toBeUndefined();
-      const found = new Set(res.data.search.edges.map((e: { node: { id: string } }) => e.node.id));
-      const say = async (id: string, ts: Promise<boolean>, api: boolean) => ({ ts: await ts, api, search: found.has(id), ...listenerSide.get(id)! });
-      const song = await say(w.songId, canSeeSong(ctx, songs.get(w.songId)!), res.data.song?.id === w.songId);
-      const release = await say(w.releaseId, canSeeCollection(ctx, releases.get(w.releaseId)!), res.data.collection?.id === w.releaseId);
-      return [w.label, { song, release }] as const;
-    }),
-  );
+    const answers = await Promise.all(
+      worlds.map(async (w) => {
+        const res = await catalog.query(ASK, { song: w.songId, release: w.releaseId, word: w.word }, { viewer });
+        expect(res.errors, w.label).toBeUndefined();
+        const found = new Set(res.data.search.edges.map((e: { node: { id: string } }) => e.node.id));
+        const say = async (id: string, ts: Promise<boolean>, api: boolean) => ({
+          ts: await ts,
+          api,
+          search: found.has(id),
+          ...listenerSide.get(id)!,
+        });
+        const song = await say(w.songId, canSeeSong(ctx, songs.get(w.songId)!), res.data.song?.id === w.songId);
+        const release = await say(
+          w.releaseId,
+          canSeeCollection(ctx, releases.get(w.releaseId)!),
+          res.data.collection?.id === w.releaseId,
+        );
+        return [w.label, { song, release }] as const;
+      }),
+    );
 
-  // The listener-only encodings (filters, listed, search) say what a listener sees; the rule and
-  // the API, what this caller sees: for signed-out callers and listeners, the same.
-  const expected = worlds.map((w) => {
-    const says = (item: "release" | "song") => {
-      const listener = listenerSees(w, item);
-      return { ts: seesAll || listener, api: seesAll || listener, search: listener, prisma: listener, listed: listener };
-    };
-    return [w.label, { song: says("song"), release: says("release") }] as const;
-  });
-  expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(expected));
-});
+    // The listener-only encodings (filters, listed, search) say what a listener sees; the rule and
+    // the API, what this caller sees: for signed-out callers and listeners, the same.
+    const expected = worlds.map((w) => {
+      const says = (item: "release" | "song") => {
+        const listener = listenerSees(w, item);
+        return {
+          ts: seesAll || listener,
+          api: seesAll || listener,
+          search: listener,
+          prisma: listener,
+          listed: listener,
+        };
+      };
+      return [w.label, { song: says("song"), release: says("release") }] as const;
+    });
+    expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(expected));
+  },
+);

@@ -3,7 +3,16 @@
 // here with a unique name and dropped afterwards, and prisma/ trees that get modified are
 // temporary copies.
 import { randomUUID } from "node:crypto";
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -47,7 +56,9 @@ function prismaCopy(): string {
 
 function tables(url: string, schema: string): Promise<string[]> {
   return admin(async (c) => {
-    const r = await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [schema]);
+    const r = await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [
+      schema,
+    ]);
     return r.rows.map((row: { table_name: string }) => row.table_name);
   }, url);
 }
@@ -56,13 +67,17 @@ afterAll(async () => {
   for (const name of databases) await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   // The engine's shadow databases must not outlive a check.
-  const left = await admin((c) => c.query("SELECT datname FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'"));
+  const left = await admin((c) =>
+    c.query("SELECT datname FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'"),
+  );
   expect(left.rows).toEqual([]);
 });
 
 const committed = readMigrationFolders(defaultPrismaDir, "users").map((f) => f.name);
 /** Every subgraph's committed migrations, as migrateAll reports them for a fresh database. */
-const allCommitted = Object.fromEntries(listSubgraphs().map((name) => [name, readMigrationFolders(defaultPrismaDir, name).map((f) => f.name)]));
+const allCommitted = Object.fromEntries(
+  listSubgraphs().map((name) => [name, readMigrationFolders(defaultPrismaDir, name).map((f) => f.name)]),
+);
 const nothingPending = Object.fromEntries(listSubgraphs().map((name) => [name, []]));
 
 /** A model to add to users' schema.prisma (appended, so the tests do not depend on its text). */
@@ -78,7 +93,17 @@ describe("migrateAll", () => {
     expect(await migrateAll(url)).toEqual(nothingPending);
 
     // Each subgraph keeps its own history in its own schema; nothing lands in public.
-    expect(await tables(url, "users")).toEqual(expect.arrayContaining(["_prisma_migrations", "User", "Profile", "Follow", "Session", "RefreshToken", "Credential"]));
+    expect(await tables(url, "users")).toEqual(
+      expect.arrayContaining([
+        "_prisma_migrations",
+        "User",
+        "Profile",
+        "Follow",
+        "Session",
+        "RefreshToken",
+        "Credential",
+      ]),
+    );
     expect(await tables(url, "public")).toEqual([]);
   });
 
@@ -94,7 +119,11 @@ describe("migrateAll", () => {
       `\n-- a comment; with semicolons; in it\nCREATE FUNCTION "probe".note_size() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW."size" := length(NEW."body");\n  RETURN NEW;\nEND\n$$;\nCREATE TRIGGER note_size BEFORE INSERT ON "probe"."Note" FOR EACH ROW EXECUTE FUNCTION "probe".note_size();\n`,
     );
     await migrateAll(url, { prismaDir: dir, subgraphs: ["probe"] });
-    const size = await admin(async (c) => (await c.query(`INSERT INTO "probe"."Note" (id, body) VALUES (1, 'hello') RETURNING size`)).rows[0].size, url);
+    const size = await admin(
+      async (c) =>
+        (await c.query(`INSERT INTO "probe"."Note" (id, body) VALUES (1, 'hello') RETURNING size`)).rows[0].size,
+      url,
+    );
     expect(size).toBe(5);
     expect(await checkDrift(url, { prismaDir: dir, subgraphs: ["probe"] })).toEqual([]);
   });
@@ -127,7 +156,9 @@ describe("migrateAll", () => {
     appendFileSync(path.join(first.dir, "migration.sql"), "\n-- edited after it was applied\n");
 
     await expect(migrateAll(url, { prismaDir: dir })).rejects.toThrow(`${first.name} was edited after it was applied`);
-    expect(await checkDrift(url, { prismaDir: dir })).toEqual([expect.stringContaining(`users: ${first.name} was edited after it was applied`)]);
+    expect(await checkDrift(url, { prismaDir: dir })).toEqual([
+      expect.stringContaining(`users: ${first.name} was edited after it was applied`),
+    ]);
     // Where it was never applied, the same edit is no problem (it changes no schema).
     expect(await checkDrift(await freshDatabase(), { prismaDir: dir })).toEqual([]);
   });
@@ -160,7 +191,9 @@ describe("checkDrift", () => {
     expect(edited, `${last.name} creates an index`).not.toBe(original);
     writeFileSync(sqlFile, edited);
     const url = await freshDatabase();
-    expect(await checkDrift(url, { prismaDir: dir })).toEqual([expect.stringMatching(new RegExp(`^users: replaying the migrations does not give ${last.name}/`))]);
+    expect(await checkDrift(url, { prismaDir: dir })).toEqual([
+      expect.stringMatching(new RegExp(`^users: replaying the migrations does not give ${last.name}/`)),
+    ]);
 
     rmSync(path.join(last.dir, SNAPSHOT_FILE));
     expect(await checkDrift(url, { prismaDir: dir })).toEqual([`users: ${last.name} has no ${SNAPSHOT_FILE}`]);
@@ -207,7 +240,9 @@ describe("diffMigration", () => {
     rmSync(path.join(dir, "users", "migrations"), { recursive: true });
     const created = await diffMigration(await freshDatabase(), "users", "init", { prismaDir: dir });
     expect(created).not.toBeNull();
-    expect(readFileSync(path.join(dir, "users", "migrations", "migration_lock.toml"), "utf8")).toMatch(/^provider = "postgresql"$/m);
+    expect(readFileSync(path.join(dir, "users", "migrations", "migration_lock.toml"), "utf8")).toMatch(
+      /^provider = "postgresql"$/m,
+    );
     expect(readFileSync(path.join(created!, "migration.sql"), "utf8")).toBe(first.sql);
     expect(readdirSync(created!).sort()).toEqual(["migration.sql", SNAPSHOT_FILE]);
   });

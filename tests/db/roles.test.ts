@@ -42,14 +42,22 @@ describe("service roles", () => {
       const relay = `UPDATE "${subgraph}"."OutboxEvent" SET "deliveredAt" = now(); DELETE FROM "${subgraph}"."OutboxEvent";`;
       expect(await outcome(subgraph, `${outbox} ${relay} ROLLBACK`), subgraph).toBe("ok");
     }
-    expect(await outcome("catalog", `BEGIN; INSERT INTO "catalog"."ProcessedEvent" ("id", "type") VALUES (gen_random_uuid(), 't'); ROLLBACK`)).toBe("ok");
+    expect(
+      await outcome(
+        "catalog",
+        `BEGIN; INSERT INTO "catalog"."ProcessedEvent" ("id", "type") VALUES (gen_random_uuid(), 't'); ROLLBACK`,
+      ),
+    ).toBe("ok");
   });
 
   it("cannot touch another subgraph's schema", async () => {
     // Every pair of subgraphs: none reads another's migration history or tables.
     for (const subgraph of subgraphNames()) {
       for (const other of subgraphNames().filter((o) => o !== subgraph)) {
-        expect(await outcome(subgraph, `SELECT count(*) FROM "${other}"."_prisma_migrations"`), `${subgraph} → ${other}`).toBe(DENIED);
+        expect(
+          await outcome(subgraph, `SELECT count(*) FROM "${other}"."_prisma_migrations"`),
+          `${subgraph} → ${other}`,
+        ).toBe(DENIED);
       }
     }
     expect(await outcome("catalog", `SELECT count(*) FROM "users"."User"`)).toBe(DENIED);
@@ -73,7 +81,11 @@ describe("service roles", () => {
   it("grants again without error (every db:migrate does)", async () => {
     const roleOf = (url: string) => decodeURIComponent(new URL(url).username);
     const passwordOf = (url: string) => decodeURIComponent(new URL(url).password);
-    const roles = Object.entries(urls).map(([subgraph, url]) => ({ subgraph, role: roleOf(url), password: passwordOf(url) }));
+    const roles = Object.entries(urls).map(([subgraph, url]) => ({
+      subgraph,
+      role: roleOf(url),
+      password: passwordOf(url),
+    }));
     await grantServiceRoles(inject("databaseUrl"), roles);
     expect(await outcome("catalog", `SELECT count(*) FROM "catalog"."Song"`)).toBe("ok");
   });

@@ -44,8 +44,16 @@ const ONE_SHOT = new Set(["migrate", "seed"]);
  * a sensible default.
  */
 const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optional: string[] }> = {
-  migrate: { sources: ["scripts/db/migrate.ts"], required: ["DATABASE_URL", ...SUBGRAPH_NAMES.map(dbPasswordVariable)], optional: [] },
-  seed: { sources: ["scripts/db/seed.ts"], required: ["DATABASE_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD"], optional: ["ADMIN_HANDLE", "SEED_DEMO"] },
+  migrate: {
+    sources: ["scripts/db/migrate.ts"],
+    required: ["DATABASE_URL", ...SUBGRAPH_NAMES.map(dbPasswordVariable)],
+    optional: [],
+  },
+  seed: {
+    sources: ["scripts/db/seed.ts"],
+    required: ["DATABASE_URL", "ADMIN_EMAIL", "ADMIN_PASSWORD"],
+    optional: ["ADMIN_HANDLE", "SEED_DEMO"],
+  },
   ...Object.fromEntries(
     manifest.subgraphs.map((entry) => [
       entry.name,
@@ -59,7 +67,14 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
   router: {
     sources: ["router/src/main.ts"],
     required: ["NODE_ENV", "HOST", "PORT", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_URLS"],
-    optional: ["LOG_LEVEL", "LIMIT_REQUESTS_PER_MINUTE", "SUPERGRAPH_PATH", "TRUSTED_PROXY_HOPS", "SUBGRAPH_TIMEOUT_MS", "FORWARD_HEADERS"],
+    optional: [
+      "LOG_LEVEL",
+      "LIMIT_REQUESTS_PER_MINUTE",
+      "SUPERGRAPH_PATH",
+      "TRUSTED_PROXY_HOPS",
+      "SUBGRAPH_TIMEOUT_MS",
+      "FORWARD_HEADERS",
+    ],
   },
 };
 
@@ -76,18 +91,22 @@ function environmentOf(name: string): Record<string, string> {
   const env = services[name]?.environment;
   if (!env) return {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => {
-      const i = entry.indexOf("=");
-      return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((entry) => {
+        const i = entry.indexOf("=");
+        return i < 0 ? [entry, ""] : [entry.slice(0, i), entry.slice(i + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? "" : String(v)]));
 }
 
 /** Compose interpolation: `${X:-default}` gives its default, other variables a `<X>` placeholder. */
 function interpolate(value: string): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (_all, name: string, op: string | undefined, arg: string | undefined) =>
-    op === ":-" || op === "-" ? (arg ?? "") : `<${name}>`,
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g,
+    (_all, name: string, op: string | undefined, arg: string | undefined) =>
+      op === ":-" || op === "-" ? (arg ?? "") : `<${name}>`,
   );
 }
 
@@ -136,7 +155,10 @@ describe("docker-compose.yml", () => {
     }
     expect(dependenciesOf("migrate")).toEqual({ postgres: "service_healthy" });
     for (const name of SUBGRAPH_NAMES) {
-      expect(dependenciesOf(name), name).toMatchObject({ migrate: "service_completed_successfully", redis: "service_healthy" });
+      expect(dependenciesOf(name), name).toMatchObject({
+        migrate: "service_completed_successfully",
+        redis: "service_healthy",
+      });
       expect(dependenciesOf("router"), `router waits for ${name}`).toMatchObject({ [name]: "service_healthy" });
     }
   });
@@ -152,7 +174,8 @@ describe("docker-compose.yml", () => {
         }
       }
       // And nothing touches the database before migrations are applied.
-      if (environmentOf(name).DATABASE_URL && name !== "migrate") expect(waitsFor(name).has("migrate"), `${name} must wait for migrate`).toBe(true);
+      if (environmentOf(name).DATABASE_URL && name !== "migrate")
+        expect(waitsFor(name).has("migrate"), `${name} must wait for migrate`).toBe(true);
     }
   });
 
@@ -191,7 +214,8 @@ describe("docker-compose.yml", () => {
         expect(env[variable], `${name}: ${variable} is empty`).not.toBe("");
       }
       const known = new Set([...spec.required, ...spec.optional]);
-      for (const variable of Object.keys(env)) expect(known.has(variable), `${name} is given ${variable}, which it does not read`).toBe(true);
+      for (const variable of Object.keys(env))
+        expect(known.has(variable), `${name} is given ${variable}, which it does not read`).toBe(true);
     }
   });
 
@@ -199,7 +223,8 @@ describe("docker-compose.yml", () => {
     for (const [name, spec] of Object.entries(SERVICE_ENV)) {
       const known = new Set([...spec.required, ...spec.optional]);
       for (const source of spec.sources) {
-        for (const variable of envNamesReadBy(source)) expect(known.has(variable), `${source} reads ${variable}; add it to SERVICE_ENV.${name}`).toBe(true);
+        for (const variable of envNamesReadBy(source))
+          expect(known.has(variable), `${source} reads ${variable}; add it to SERVICE_ENV.${name}`).toBe(true);
       }
     }
   });
@@ -226,12 +251,16 @@ describe("docker-compose.yml", () => {
         // password the migrate job gives that role.
         if (ONE_SHOT.has(name)) {
           expect(decodeURIComponent(url.username), name).toBe(environmentOf("postgres").POSTGRES_USER);
-          expect(interpolate(env.DATABASE_URL), `${name}: same password as postgres`).toContain(`:${interpolate(environmentOf("postgres").POSTGRES_PASSWORD ?? "")}@`);
+          expect(interpolate(env.DATABASE_URL), `${name}: same password as postgres`).toContain(
+            `:${interpolate(environmentOf("postgres").POSTGRES_PASSWORD ?? "")}@`,
+          );
         } else {
           expect(decodeURIComponent(url.username), name).toBe(`melodi_${name}`);
           const variable = `${name.toUpperCase()}_DB_PASSWORD`;
           expect(env.DATABASE_URL, `${name} connects with ${variable}`).toContain(`:\${${variable}:?`);
-          expect(environmentOf("migrate")[variable], `migrate creates ${name}'s role with ${variable}`).toMatch(new RegExp(`^\\$\\{${variable}:\\?`));
+          expect(environmentOf("migrate")[variable], `migrate creates ${name}'s role with ${variable}`).toMatch(
+            new RegExp(`^\\$\\{${variable}:\\?`),
+          );
         }
       }
       if (env.REDIS_URL !== undefined) {
@@ -248,10 +277,12 @@ describe("docker-compose.yml", () => {
     const subgraphs = [...supergraph.matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map((m) => m[1]!);
     expect(subgraphs).toContain("users");
     const entries = Object.fromEntries(
-      environmentOf("router").SUBGRAPH_URLS!.split(",").map((pair) => {
-        const [name, url] = pair.split("=");
-        return [name!.trim(), url!.trim()];
-      }),
+      environmentOf("router")
+        .SUBGRAPH_URLS!.split(",")
+        .map((pair) => {
+          const [name, url] = pair.split("=");
+          return [name!.trim(), url!.trim()];
+        }),
     );
     expect(Object.keys(entries).sort()).toEqual([...subgraphs].sort());
     for (const [name, url] of Object.entries(entries)) {
@@ -265,11 +296,13 @@ describe("docker-compose.yml", () => {
   });
 
   it("publishes the router on 4000 and the media edge on 8080, and nothing else", () => {
-    const ports = (name: string) => (services[name]?.ports ?? []).map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`));
+    const ports = (name: string) =>
+      (services[name]?.ports ?? []).map((p) => (typeof p === "string" ? p : `${p.published}:${p.target}`));
     expect(ports("router")).toEqual(["4000:4000"]);
     expect(Number(ports("router")[0]!.split(":").at(-1)), "container side is the router's PORT").toBe(portOf("router"));
     expect(ports("edge")).toEqual([`8080:${environmentOf("edge").EDGE_PORT}`]);
-    for (const name of SERVICES.filter((s) => s !== "router" && s !== "edge")) expect(services[name]?.ports, `${name} publishes a port`).toBeUndefined();
+    for (const name of SERVICES.filter((s) => s !== "router" && s !== "edge"))
+      expect(services[name]?.ports, `${name} publishes a port`).toBeUndefined();
   });
 
   it("wires the media edge to the catalog: its template, the catalog's URL and PORT, the same media volume", () => {
@@ -323,7 +356,8 @@ describe("docker-compose.yml", () => {
       expect(values, `${name} must have no default`).not.toMatch(new RegExp(`\\$\\{${name}:?-`));
     }
     // The signing key goes to the service that signs, and nowhere else.
-    for (const name of Object.keys(services)) if (name !== "users") expect(environmentOf(name), name).not.toHaveProperty("JWT_SIGNING_KEY");
+    for (const name of Object.keys(services))
+      if (name !== "users") expect(environmentOf(name), name).not.toHaveProperty("JWT_SIGNING_KEY");
   });
 });
 
@@ -334,19 +368,29 @@ describe("subgraphs.json, the one list of subgraphs", () => {
 
   it("has, for every entry, its folders, its compose service, its image line and its .env.example settings", () => {
     for (const { name, port, env } of manifest.subgraphs) {
-      for (const file of [`subgraphs/${name}/package.json`, `subgraphs/${name}/src/main.ts`, `prisma/${name}/schema.prisma`]) {
+      for (const file of [
+        `subgraphs/${name}/package.json`,
+        `subgraphs/${name}/src/main.ts`,
+        `prisma/${name}/schema.prisma`,
+      ]) {
         expect(existsSync(path.join(root, file)), `${name}: ${file}`).toBe(true);
       }
       const service = services[name];
       expect(service, `docker-compose.yml has no service ${name}`).toBeDefined();
       expect(service?.command, `${name}'s compose command`).toEqual(["node", `subgraphs/${name}/src/main.ts`]);
       expect(portOf(name), `${name}'s compose PORT is its port in subgraphs.json`).toBe(port);
-      expect(dockerfile, `Dockerfile copies subgraphs/${name}/package.json before installing`).toMatch(new RegExp(`^COPY subgraphs/${name}/package\\.json `, "m"));
+      expect(dockerfile, `Dockerfile copies subgraphs/${name}/package.json before installing`).toMatch(
+        new RegExp(`^COPY subgraphs/${name}/package\\.json `, "m"),
+      );
       expect(documented.has(dbPasswordVariable(name)), `.env.example lacks ${dbPasswordVariable(name)}`).toBe(true);
       // Settings the operator gives: every one the service is handed from the host (${...}).
-      const fromHost = Object.entries(environmentOf(name)).filter(([, value]) => value.includes("${")).map(([key]) => key);
+      const fromHost = Object.entries(environmentOf(name))
+        .filter(([, value]) => value.includes("${"))
+        .map(([key]) => key);
       for (const variable of [...env.required, ...env.optional].filter((v) => fromHost.includes(v))) {
-        expect(documented.has(variable), `.env.example lacks ${variable}, which ${name} takes from the host`).toBe(true);
+        expect(documented.has(variable), `.env.example lacks ${variable}, which ${name} takes from the host`).toBe(
+          true,
+        );
       }
     }
   });
@@ -356,20 +400,33 @@ describe("subgraphs.json, the one list of subgraphs", () => {
       .filter((d) => d.isDirectory() && d.name !== "kit")
       .map((d) => d.name);
     expect([...folders].sort()).toEqual([...SUBGRAPH_NAMES].sort());
-    const prismaFolders = readdirSync(path.join(root, "prisma"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const prismaFolders = readdirSync(path.join(root, "prisma"), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect([...prismaFolders].sort()).toEqual([...SUBGRAPH_NAMES].sort());
-    const composed = [...read("schema/supergraph.graphql").matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map((m) => m[1]!);
+    const composed = [...read("schema/supergraph.graphql").matchAll(/@join__graph\(name:\s*"([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
     expect([...composed].sort()).toEqual([...SUBGRAPH_NAMES].sort());
   });
 
   it("rejects a malformed entry with its name", () => {
     const valid = JSON.parse(read("subgraphs.json")) as { router: unknown; subgraphs: Record<string, unknown>[] };
-    const withEntry = (entry: Record<string, unknown>) => JSON.stringify({ ...valid, subgraphs: [...valid.subgraphs, entry] });
+    const withEntry = (entry: Record<string, unknown>) =>
+      JSON.stringify({ ...valid, subgraphs: [...valid.subgraphs, entry] });
     expect(() => parseManifest(withEntry({ name: "users", port: 4999 }))).toThrow(/users is listed twice/);
     expect(() => parseManifest(withEntry({ name: "library", port: 4001 }))).toThrow(/library\.port/);
     expect(() => parseManifest(withEntry({ name: "Library", port: 4003 }))).toThrow(/name must match/);
-    expect(() => parseManifest(withEntry({ name: "library", port: 4003, consumes: "user.deleted" }))).toThrow(/library\.consumes/);
-    expect(parseManifest(withEntry({ name: "library", port: 4003 })).subgraphs.at(-1)).toEqual({ name: "library", port: 4003, env: { required: [], optional: [] }, consumes: [], mappers: {} });
+    expect(() => parseManifest(withEntry({ name: "library", port: 4003, consumes: "user.deleted" }))).toThrow(
+      /library\.consumes/,
+    );
+    expect(parseManifest(withEntry({ name: "library", port: 4003 })).subgraphs.at(-1)).toEqual({
+      name: "library",
+      port: 4003,
+      env: { required: [], optional: [] },
+      consumes: [],
+      mappers: {},
+    });
   });
 });
 
@@ -385,9 +442,16 @@ describe("Dockerfile", () => {
   });
 
   it("copies every workspace package's manifest before installing", () => {
-    const packages = ["router", ...readdirSync(path.join(root, "subgraphs")).map((d) => `subgraphs/${d}`)].filter((dir) => existsSync(path.join(root, dir, "package.json")));
+    const packages = ["router", ...readdirSync(path.join(root, "subgraphs")).map((d) => `subgraphs/${d}`)].filter(
+      (dir) => existsSync(path.join(root, dir, "package.json")),
+    );
     const install = dockerfile.indexOf("pnpm install");
-    for (const file of ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ...packages.map((dir) => `${dir}/package.json`)]) {
+    for (const file of [
+      "package.json",
+      "pnpm-lock.yaml",
+      "pnpm-workspace.yaml",
+      ...packages.map((dir) => `${dir}/package.json`),
+    ]) {
       const copied = dockerfile.search(new RegExp(`^COPY .*(?<=\\s)${file.replace(/[.]/g, "\\.")}(?=\\s)`, "m"));
       expect(copied, `Dockerfile copies ${file}`).toBeGreaterThanOrEqual(0);
       expect(copied, `${file} copied before pnpm install`).toBeLessThan(install);
@@ -395,7 +459,9 @@ describe("Dockerfile", () => {
   });
 
   it("keeps local state and secrets out of the build context", () => {
-    const ignored = read(".dockerignore").split("\n").map((l) => l.trim());
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim());
     for (const entry of ["node_modules", ".tools", ".data", ".git", ".env"]) expect(ignored, entry).toContain(entry);
   });
 });

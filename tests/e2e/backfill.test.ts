@@ -45,9 +45,17 @@ describe("events:backfill", () => {
       eventId,
       JSON.stringify({ userId: manager.id }),
     );
-    const managers = () => stack.catalog!.services.db.artistManager.count({ where: { artistId: artist.id, userId: manager.id } });
+    const managers = () =>
+      stack.catalog!.services.db.artistManager.count({ where: { artistId: artist.id, userId: manager.id } });
     const keyPrefix = stack.catalogConfig.redisKeyPrefix;
-    const run = () => runBackfill({ consumer: "catalog", databaseUrl: inject("databaseUrl"), redisUrl: inject("redisUrl"), keyPrefix, log: silent });
+    const run = () =>
+      runBackfill({
+        consumer: "catalog",
+        databaseUrl: inject("databaseUrl"),
+        redisUrl: inject("redisUrl"),
+        keyPrefix,
+        log: silent,
+      });
 
     const [report] = await run();
     expect(report).toMatchObject({ producer: "users", source: "outbox", types: ["user.deleted"] });
@@ -58,7 +66,11 @@ describe("events:backfill", () => {
     // Replayed again once its job is gone from the queue: the consumer must skip it, so the
     // manager added back since stays.
     await stack.catalog!.services.db.artistManager.create({ data: { artistId: artist.id, userId: manager.id } });
-    const jobs = createJobs({ redisUrl: inject("redisUrl"), prefix: `${stack.catalogConfig.redisKeyPrefix}bull`, log: silent });
+    const jobs = createJobs({
+      redisUrl: inject("redisUrl"),
+      prefix: `${stack.catalogConfig.redisKeyPrefix}bull`,
+      log: silent,
+    });
     try {
       await (await jobs.queue(queueOf("catalog")).getJob(eventId))?.remove();
       await run();
@@ -75,9 +87,18 @@ describe("back-fill from a producer's current state", () => {
   it("queues the source's events instead of the outbox's, with their own ids", async () => {
     const prefix = `test:backfill:${randomUUID()}:bull`;
     const jobs = createJobs({ redisUrl: inject("redisUrl"), prefix, log: silent, failFast: true });
-    const manifest = parseManifest(JSON.stringify({ router: { port: 1 }, subgraphs: [{ name: "probe", port: 2, consumes: ["user.deleted"] }] }));
+    const manifest = parseManifest(
+      JSON.stringify({ router: { port: 1 }, subgraphs: [{ name: "probe", port: 2, consumes: ["user.deleted"] }] }),
+    );
     const occurredAt = new Date().toISOString();
-    const state = [0, 1, 2].map((): DomainEvent<"user.deleted"> => ({ id: randomUUID(), type: "user.deleted", payload: { userId: randomUUID() }, occurredAt }));
+    const state = [0, 1, 2].map(
+      (): DomainEvent<"user.deleted"> => ({
+        id: randomUUID(),
+        type: "user.deleted",
+        payload: { userId: randomUUID() },
+        occurredAt,
+      }),
+    );
     // The users outbox holds a user.deleted: with a current-state source, it is not replayed.
     const db = createUsersDb({ databaseUrl: inject("databaseUrl") });
     const inOutbox = randomUUID();
@@ -94,7 +115,13 @@ describe("back-fill from a producer's current state", () => {
       },
     });
     try {
-      const reports = await backfill({ consumer: "probe", producers: [{ name: "users", db, events }], jobs, log: silent, manifest });
+      const reports = await backfill({
+        consumer: "probe",
+        producers: [{ name: "users", db, events }],
+        jobs,
+        log: silent,
+        manifest,
+      });
       expect(reports).toEqual([{ producer: "users", source: "current state", types: ["user.deleted"], events: 3 }]);
       const queued = await jobs.queue<DomainEvent>(queueOf("probe")).getWaiting();
       expect(queued.map((j) => j.id).sort()).toEqual(state.map((e) => e.id).sort());

@@ -34,7 +34,13 @@ it("runs the admin workflow end to end with typed operations", async () => {
   const found = await execute(url, AdminUsersDocument, { first: 10, filter: { query: listener.handle } }, token);
   expect(found.errors).toBeUndefined();
   const row = found.data!.users.edges[0]!.node;
-  expect(row).toMatchObject({ id: listener.id, email: listener.email, role: "USER", isBlocked: false, profile: { displayName: "Backoffice Target" } });
+  expect(row).toMatchObject({
+    id: listener.id,
+    email: listener.email,
+    role: "USER",
+    isBlocked: false,
+    profile: { displayName: "Backoffice Target" },
+  });
   expect(new Date(row.createdAt).getTime()).toBeGreaterThan(0);
 
   const promoted = await execute(url, AdminChangeUserRoleDocument, { userId: listener.id, role: "ARTIST" }, token);

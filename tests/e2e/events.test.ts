@@ -21,7 +21,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child() { return silent; } } as never;
+const silent = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  child() {
+    return silent;
+  },
+} as never;
 const usersDb = () => stack.users.services.db;
 const catalogDb = () => stack.catalog!.services.db;
 
@@ -44,13 +52,21 @@ describe("user.deleted, from users to catalog", () => {
     // with it the artist, null (this is what happened before the event existed).
     const MANAGERS = `query($id: ID!) { artist(id: $id) { id managers { id role } } }`;
     const before = await gql(url, MANAGERS, { id: artist.id }, { token: admin.accessToken });
-    expect(before.data.artist.managers.map((m: { id: string }) => m.id).sort()).toEqual([manager.id, coManager.id].sort());
+    expect(before.data.artist.managers.map((m: { id: string }) => m.id).sort()).toEqual(
+      [manager.id, coManager.id].sort(),
+    );
 
-    const deleted = await gql(url, `mutation($input: DeleteUserInput!) { deleteUser(input: $input) { deletedUserId userErrors { code } } }`, { input: { userId: manager.id } }, { token: admin.accessToken });
+    const deleted = await gql(
+      url,
+      `mutation($input: DeleteUserInput!) { deleteUser(input: $input) { deletedUserId userErrors { code } } }`,
+      { input: { userId: manager.id } },
+      { token: admin.accessToken },
+    );
     expect(deleted.data.deleteUser.deletedUserId).toBe(manager.id);
 
     const rows = await eventually(
-      () => stack.catalog!.services.db.artistManager.findMany({ where: { artistId: artist.id }, select: { userId: true } }),
+      () =>
+        stack.catalog!.services.db.artistManager.findMany({ where: { artistId: artist.id }, select: { userId: true } }),
       (found) => found.length === 1,
     );
     expect(rows).toEqual([{ userId: coManager.id }]);
@@ -71,15 +87,28 @@ describe("the outbox relay", () => {
   // An outbox of its own (a copy of the users one), so the stack's relay never sees these rows,
   // and a BullMQ prefix of its own, so no subscriber takes the jobs before the test reads them.
   // Made and used as the database owner: the users service's role may not create schemas.
-  const schema = `outbox_test_${randomBytes(6).toString("hex").replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
+  const schema = `outbox_test_${randomBytes(6)
+    .toString("hex")
+    .replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
   const prefix = `test:outbox:${randomUUID()}:bull`;
   const owner = createUsersDb({ databaseUrl: inject("databaseUrl") });
   const ownerDb = () => owner;
   /** The test schema's outbox, relaying to `redis` (users' event types), with no timer. */
-  const outbox = (redis: string) => createOutbox({ db: owner, schema, produces: ["user.deleted"], redisUrl: redis, prefix, log: silent, autostart: false });
+  const outbox = (redis: string) =>
+    createOutbox({
+      db: owner,
+      schema,
+      produces: ["user.deleted"],
+      redisUrl: redis,
+      prefix,
+      log: silent,
+      autostart: false,
+    });
   beforeAll(async () => {
     await ownerDb().$executeRawUnsafe(`CREATE SCHEMA "${schema}"`);
-    await ownerDb().$executeRawUnsafe(`CREATE TABLE "${schema}"."OutboxEvent" (LIKE "users"."OutboxEvent" INCLUDING ALL)`);
+    await ownerDb().$executeRawUnsafe(
+      `CREATE TABLE "${schema}"."OutboxEvent" (LIKE "users"."OutboxEvent" INCLUDING ALL)`,
+    );
   });
   afterAll(async () => {
     await ownerDb().$executeRawUnsafe(`DROP SCHEMA "${schema}" CASCADE`);
@@ -90,7 +119,10 @@ describe("the outbox relay", () => {
     const userId = randomUUID();
     const down = outbox("redis://127.0.0.1:1");
     const id = await ownerDb().$transaction((tx) => down.record(tx, "user.deleted", { userId }));
-    const undelivered = () => ownerDb().$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${schema}"."OutboxEvent" WHERE "deliveredAt" IS NULL`);
+    const undelivered = () =>
+      ownerDb().$queryRawUnsafe<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM "${schema}"."OutboxEvent" WHERE "deliveredAt" IS NULL`,
+      );
 
     await expect(down.flush()).rejects.toThrow();
     await down.close();
@@ -115,20 +147,31 @@ describe("the outbox relay", () => {
   });
   it("leaves an event of a type it does not know (a newer producer's) undelivered", async () => {
     const id = randomUUID();
-    await ownerDb().$executeRawUnsafe(`INSERT INTO "${schema}"."OutboxEvent" ("id", "type", "payload") VALUES ($1::uuid, 'song.remixed', '{}'::jsonb)`, id);
+    await ownerDb().$executeRawUnsafe(
+      `INSERT INTO "${schema}"."OutboxEvent" ("id", "type", "payload") VALUES ($1::uuid, 'song.remixed', '{}'::jsonb)`,
+      id,
+    );
     const relay = outbox(redisUrl);
     try {
       expect(await relay.flush()).toBe(0);
     } finally {
       await relay.close();
     }
-    const [row] = await ownerDb().$queryRawUnsafe<{ deliveredAt: Date | null }[]>(`SELECT "deliveredAt" FROM "${schema}"."OutboxEvent" WHERE "id" = $1::uuid`, id);
+    const [row] = await ownerDb().$queryRawUnsafe<{ deliveredAt: Date | null }[]>(
+      `SELECT "deliveredAt" FROM "${schema}"."OutboxEvent" WHERE "id" = $1::uuid`,
+      id,
+    );
     expect(row).toEqual({ deliveredAt: null });
   });
 });
 
 describe("applying events", () => {
-  const event = (): DomainEvent<"user.deleted"> => ({ id: randomUUID(), type: "user.deleted", payload: { userId: randomUUID() }, occurredAt: new Date().toISOString() });
+  const event = (): DomainEvent<"user.deleted"> => ({
+    id: randomUUID(),
+    type: "user.deleted",
+    payload: { userId: randomUUID() },
+    occurredAt: new Date().toISOString(),
+  });
 
   it("applies an event once, however often it arrives", async () => {
     let calls = 0;
@@ -143,7 +186,10 @@ describe("applying events", () => {
     const e = event();
     const failing: EventHandlers = {
       "user.deleted": async (_event, tx) => {
-        await tx.$executeRawUnsafe(`DELETE FROM "catalog"."ArtistManager" WHERE "userId" = $1::uuid`, _event.payload.userId);
+        await tx.$executeRawUnsafe(
+          `DELETE FROM "catalog"."ArtistManager" WHERE "userId" = $1::uuid`,
+          _event.payload.userId,
+        );
         throw new Error("catalog hiccup");
       },
     };

@@ -16,7 +16,10 @@ const sink = new Writable({
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ router: true, logs: { users: createLogger("users", sink, "debug"), router: createLogger("router", sink, "debug") } });
+  stack = await startStack({
+    router: true,
+    logs: { users: createLogger("users", sink, "debug"), router: createLogger("router", sink, "debug") },
+  });
 });
 afterAll(() => stack.stop());
 
@@ -26,12 +29,29 @@ it("logs each operation with its request id and no secrets", async () => {
   const account = await register(url, { password });
   const signedIn = await login(url, account.email, password);
   const refreshToken = signedIn.data.login.session.refreshToken;
-  const refreshed = await gql(url, `mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { session { accessToken refreshToken } } }`, { t: refreshToken });
-  await gql(url, `mutation($i: ChangePasswordInput!) { changePassword(input: $i) { userErrors { code } } }`, { i: { currentPassword: "wrong one 12345", newPassword: "another secret passphrase" } }, { token: account.accessToken, headers: { "x-request-id": "trace-me-42" } });
+  const refreshed = await gql(
+    url,
+    `mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { session { accessToken refreshToken } } }`,
+    { t: refreshToken },
+  );
+  await gql(
+    url,
+    `mutation($i: ChangePasswordInput!) { changePassword(input: $i) { userErrors { code } } }`,
+    { i: { currentPassword: "wrong one 12345", newPassword: "another secret passphrase" } },
+    { token: account.accessToken, headers: { "x-request-id": "trace-me-42" } },
+  );
 
   expect(lines.length).toBeGreaterThan(3);
   for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-  const secrets = [password, "another secret passphrase", account.accessToken, account.refreshToken, refreshToken, refreshed.data.refreshSession.session.accessToken, refreshed.data.refreshSession.session.refreshToken];
+  const secrets = [
+    password,
+    "another secret passphrase",
+    account.accessToken,
+    account.refreshToken,
+    refreshToken,
+    refreshed.data.refreshSession.session.accessToken,
+    refreshed.data.refreshSession.session.refreshToken,
+  ];
   for (const secret of secrets) expect(lines.join("\n")).not.toContain(secret);
   // The request id the client sent reaches the subgraph's log line for that operation.
   const traced = lines.map((l) => JSON.parse(l)).filter((l) => l.requestId === "trace-me-42");

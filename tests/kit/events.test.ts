@@ -3,11 +3,21 @@
 // handlers and manifest disagree refuses to start.
 import { describe, expect, inject, it } from "vitest";
 import { createDb } from "../../subgraphs/catalog/src/db.ts";
-import { createJobs, handlerMismatch, loadManifest, parseManifest, startEventConsumer, type Logger, type SubgraphEvents } from "@melodi/kit";
+import {
+  createJobs,
+  handlerMismatch,
+  loadManifest,
+  parseManifest,
+  startEventConsumer,
+  type Logger,
+  type SubgraphEvents,
+} from "@melodi/kit";
 
 /** A manifest of one subgraph, "probe", consuming `consumes`. */
-const probe = (consumes: string[]) => parseManifest(JSON.stringify({ router: { port: 1 }, subgraphs: [{ name: "probe", port: 2, consumes }] }));
-const eventsOf = async (name: string) => ((await import(`../../subgraphs/${name}/src/events.ts`)) as { events: SubgraphEvents }).events;
+const probe = (consumes: string[]) =>
+  parseManifest(JSON.stringify({ router: { port: 1 }, subgraphs: [{ name: "probe", port: 2, consumes }] }));
+const eventsOf = async (name: string) =>
+  ((await import(`../../subgraphs/${name}/src/events.ts`)) as { events: SubgraphEvents }).events;
 
 describe("subgraph events and subgraphs.json", () => {
   it("each subgraph handles exactly the event types its manifest entry consumes", async () => {
@@ -28,7 +38,10 @@ describe("subgraph events and subgraphs.json", () => {
   it("tells both ways a handler list and a manifest entry differ", () => {
     const manifest = probe(["user.deleted", "song.changed"]);
     const handlers = { "user.deleted": async () => {}, "playlist.shared": async () => {} };
-    expect(handlerMismatch("probe", handlers, manifest)).toEqual({ unhandled: ["song.changed"], undeclared: ["playlist.shared"] });
+    expect(handlerMismatch("probe", handlers, manifest)).toEqual({
+      unhandled: ["song.changed"],
+      undeclared: ["playlist.shared"],
+    });
   });
 
   it("a consumer whose handlers differ from its manifest entry does not start", async () => {
@@ -37,7 +50,9 @@ describe("subgraph events and subgraphs.json", () => {
     const jobs = createJobs({ redisUrl: "redis://127.0.0.1:1", prefix: "test:never:bull", log });
     const db = createDb({ databaseUrl: inject("serviceDatabaseUrls").catalog! });
     try {
-      expect(() => startEventConsumer({ subgraph: "probe", db, jobs, log, handlers: {}, manifest })).toThrow(/user\.deleted/);
+      expect(() => startEventConsumer({ subgraph: "probe", db, jobs, log, handlers: {}, manifest })).toThrow(
+        /user\.deleted/,
+      );
     } finally {
       await jobs.close();
       await db.$disconnect();

@@ -16,7 +16,12 @@ afterAll(() => apollo.stop());
 /** Asks for an upgrade; resolves with the socket (101) or the status it got instead. */
 function upgrade(port: number, path: string): Promise<{ socket?: Duplex; status?: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ port, host: "127.0.0.1", path, headers: { connection: "Upgrade", upgrade: "websocket" } });
+    const req = http.request({
+      port,
+      host: "127.0.0.1",
+      path,
+      headers: { connection: "Upgrade", upgrade: "websocket" },
+    });
     req.on("upgrade", (_res, socket) => resolve({ socket }));
     req.on("response", (res) => resolve({ status: res.statusCode }));
     req.on("error", reject);
@@ -51,7 +56,11 @@ describe("the kit's HTTP front", () => {
       });
     });
     // Plain HTTP still works beside it.
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"query":"{ ok }"}' });
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"query":"{ ok }"}',
+    });
     expect(await res.json()).toEqual({ data: { ok: true } });
     await close(server);
     await ended;

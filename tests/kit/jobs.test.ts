@@ -10,7 +10,11 @@ const redisUrl = inject("redisUrl");
 const sets: Jobs[] = [];
 const redis = new Redis(redisUrl);
 afterAll(async () => {
-  for (const jobs of sets) await jobs.queue("q").obliterate({ force: true }).catch(() => {});
+  for (const jobs of sets)
+    await jobs
+      .queue("q")
+      .obliterate({ force: true })
+      .catch(() => {});
   await Promise.all(sets.map((jobs) => jobs.close()));
   redis.disconnect();
 });
@@ -50,7 +54,10 @@ describe("jobs", () => {
         runs++;
         throw new Error("down the road");
       },
-      { describe: (job) => ({ thing: job.data.id }), onLastFailure: async (job) => void lastFailures.push(job.data.id) },
+      {
+        describe: (job) => ({ thing: job.data.id }),
+        onLastFailure: async (job) => void lastFailures.push(job.data.id),
+      },
     );
     const queue = jobs.queue<{ id: string }>("q", { attempts: 3, backoff: { type: "exponential", delay: 20 } });
     await queue.add("fail", { id: "x" });
@@ -60,7 +67,9 @@ describe("jobs", () => {
     const [failed] = await queue.getFailed();
     expect(failed?.failedReason).toBe("down the road");
     expect(lines.filter((l) => l.level === "warn").map((l) => l.obj.thing)).toEqual(["x", "x"]);
-    expect(lines.filter((l) => l.level === "error")).toMatchObject([{ msg: expect.stringContaining("gave up"), obj: { thing: "x", attempts: 3 } }]);
+    expect(lines.filter((l) => l.level === "error")).toMatchObject([
+      { msg: expect.stringContaining("gave up"), obj: { thing: "x", attempts: 3 } },
+    ]);
   });
 
   it("keeps one schedule however many replicas set it, and runs each tick once", async () => {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { byIds, grouped, viewerSet, type Viewer } from "@melodi/kit";
 import { createDb } from "../../subgraphs/users/src/db.ts";
 
-const schema = `loaders_test_${randomBytes(6).toString("hex").replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
+const schema = `loaders_test_${randomBytes(6)
+  .toString("hex")
+  .replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`;
 const statements: string[] = [];
 const db = createDb({ databaseUrl: inject("databaseUrl"), onQuery: (sql) => statements.push(sql) });
 const counted = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
@@ -27,12 +29,23 @@ const items: Item[] = [
   { id: ids[2]!, parent: "b", owner },
 ];
 const select = (where: string, ...values: unknown[]) =>
-  db.$queryRawUnsafe<Item[]>(`SELECT "id"::text AS id, "parent", "owner"::text AS owner FROM "${schema}"."Item" WHERE ${where} ORDER BY "id"`, ...values);
+  db.$queryRawUnsafe<Item[]>(
+    `SELECT "id"::text AS id, "parent", "owner"::text AS owner FROM "${schema}"."Item" WHERE ${where} ORDER BY "id"`,
+    ...values,
+  );
 
 beforeAll(async () => {
   await db.$executeRawUnsafe(`CREATE SCHEMA "${schema}"`);
-  await db.$executeRawUnsafe(`CREATE TABLE "${schema}"."Item" ("id" uuid PRIMARY KEY, "parent" text NOT NULL, "owner" uuid NOT NULL)`);
-  for (const item of items) await db.$executeRawUnsafe(`INSERT INTO "${schema}"."Item" VALUES ($1::uuid, $2, $3::uuid)`, item.id, item.parent, item.owner);
+  await db.$executeRawUnsafe(
+    `CREATE TABLE "${schema}"."Item" ("id" uuid PRIMARY KEY, "parent" text NOT NULL, "owner" uuid NOT NULL)`,
+  );
+  for (const item of items)
+    await db.$executeRawUnsafe(
+      `INSERT INTO "${schema}"."Item" VALUES ($1::uuid, $2, $3::uuid)`,
+      item.id,
+      item.parent,
+      item.owner,
+    );
 });
 afterAll(async () => {
   await db.$executeRawUnsafe(`DROP SCHEMA "${schema}" CASCADE`);
@@ -58,9 +71,16 @@ describe("byIds", () => {
 
 describe("grouped", () => {
   it("gives each key its rows in load order, [] for a key with none, in one statement", async () => {
-    const children = grouped((row: Item) => row.parent, (parents: string[]) => select(`"parent" = ANY($1::text[])`, parents));
+    const children = grouped(
+      (row: Item) => row.parent,
+      (parents: string[]) => select(`"parent" = ANY($1::text[])`, parents),
+    );
     const [lists, n] = await counted(() => Promise.all(["b", "none", "a"].map((key) => children.load(key))));
-    expect(lists).toEqual([[items[2]], [], items.filter((i) => i.parent === "a").sort((x, y) => x.id.localeCompare(y.id))]);
+    expect(lists).toEqual([
+      [items[2]],
+      [],
+      items.filter((i) => i.parent === "a").sort((x, y) => x.id.localeCompare(y.id)),
+    ]);
     expect(n).toBe(1);
   });
 
@@ -81,7 +101,9 @@ describe("grouped", () => {
 
 describe("viewerSet", () => {
   const owns = (viewer: Viewer | null) =>
-    viewerSet(viewer, async (viewerId, wanted) => (await select(`"owner" = $1::uuid AND "id" = ANY($2::uuid[])`, viewerId, wanted)).map((row) => row.id));
+    viewerSet(viewer, async (viewerId, wanted) =>
+      (await select(`"owner" = $1::uuid AND "id" = ANY($2::uuid[])`, viewerId, wanted)).map((row) => row.id),
+    );
 
   it("tells, per id, whether it is in the viewer's set, in one statement", async () => {
     const [answers, n] = await counted(() => owns({ id: owner, role: "USER", sessionId: randomUUID() }).loadMany(ids));

@@ -10,7 +10,8 @@ import { gql } from "../support/graphql.ts";
 import { ROOT, startStack, type Stack } from "../support/stack.ts";
 
 const SHARED = ["PageInfo", "UserError"];
-const named = (defs: readonly DefinitionNode[], name: string) => defs.filter((d) => "name" in d && d.name?.value === name);
+const named = (defs: readonly DefinitionNode[], name: string) =>
+  defs.filter((d) => "name" in d && d.name?.value === name);
 
 describe("shared SDL", () => {
   let stack: Stack;
@@ -20,11 +21,16 @@ describe("shared SDL", () => {
   afterAll(() => stack?.stop());
 
   it("is served by every subgraph, each with its own UserErrorCode", async () => {
-    for (const [service, own, other] of [[stack.users, "EMAIL_TAKEN", "SLUG_TAKEN"], [stack.catalog!, "SLUG_TAKEN", "EMAIL_TAKEN"]] as const) {
+    for (const [service, own, other] of [
+      [stack.users, "EMAIL_TAKEN", "SLUG_TAKEN"],
+      [stack.catalog!, "SLUG_TAKEN", "EMAIL_TAKEN"],
+    ] as const) {
       const res = await gql(service.url, `{ _service { sdl } }`);
       const defs = parse(res.data._service.sdl).definitions;
       for (const type of SHARED) expect(named(defs, type), type).toHaveLength(1);
-      const codes = named(defs, "UserErrorCode").flatMap((d) => ("values" in d ? (d.values ?? []).map((v) => v.name.value) : []));
+      const codes = named(defs, "UserErrorCode").flatMap((d) =>
+        "values" in d ? (d.values ?? []).map((v) => v.name.value) : [],
+      );
       expect(codes).toContain(own);
       expect(codes).not.toContain(other);
     }
@@ -40,9 +46,13 @@ describe("shared SDL", () => {
   });
 
   it("reaches the supergraph with every subgraph's error codes", () => {
-    const supergraph = buildASTSchema(parse(readFileSync(path.join(ROOT, "schema/supergraph.graphql"), "utf8")), { assumeValidSDL: true });
+    const supergraph = buildASTSchema(parse(readFileSync(path.join(ROOT, "schema/supergraph.graphql"), "utf8")), {
+      assumeValidSDL: true,
+    });
     expect(supergraph.getType("PageInfo")).toBeDefined();
-    const codes = assertEnumType(supergraph.getType("UserErrorCode")).getValues().map((v) => v.name);
+    const codes = assertEnumType(supergraph.getType("UserErrorCode"))
+      .getValues()
+      .map((v) => v.name);
     expect(codes).toEqual(expect.arrayContaining(["EMAIL_TAKEN", "SLUG_TAKEN"]));
   });
 });

@@ -32,14 +32,19 @@ describe("access tokens at the router", () => {
 
   it("serves anonymous callers public data", async () => {
     const account = await register(url);
-    const res = await gql(url, `query($id: ID!) { user(id: $id) { profile { handle } } me { id } }`, { id: account.id });
+    const res = await gql(url, `query($id: ID!) { user(id: $id) { profile { handle } } me { id } }`, {
+      id: account.id,
+    });
     expect(res.data).toEqual({ user: { profile: { handle: account.handle } }, me: null });
   });
 
   it.each([
     ["a malformed token", "Bearer not.a.token"],
     ["a header that is not Bearer", "Basic dXNlcjpwYXNz"],
-    ["an unsigned token (alg none)", `Bearer ${jwt.sign({ role: "ADMIN", sid: "x", tv: 0 }, "", { algorithm: "none", subject: "x" })}`],
+    [
+      "an unsigned token (alg none)",
+      `Bearer ${jwt.sign({ role: "ADMIN", sid: "x", tv: 0 }, "", { algorithm: "none", subject: "x" })}`,
+    ],
   ])("rejects %s with UNAUTHENTICATED", async (_what, header) => {
     const res = await gql(url, ME, {}, { headers: { authorization: header } });
     expect(codes(res)).toEqual(["UNAUTHENTICATED"]);
@@ -49,7 +54,11 @@ describe("access tokens at the router", () => {
   it("rejects an expired token", async () => {
     const account = await register(url);
     const [kid] = Object.keys(stack.keys.publicKeys);
-    const token = sign({ role: "USER", sid: "00000000-0000-0000-0000-000000000000", tv: 0 }, stack.keys.signingKey.privateKey, { keyid: kid, subject: account.id, expiresIn: -10 });
+    const token = sign(
+      { role: "USER", sid: "00000000-0000-0000-0000-000000000000", tv: 0 },
+      stack.keys.signingKey.privateKey,
+      { keyid: kid, subject: account.id, expiresIn: -10 },
+    );
     const res = await gql(url, ME, {}, { token });
     expect(codes(res)).toEqual(["UNAUTHENTICATED"]);
     expect(res.errors![0]!.message).toMatch(/expired/);
@@ -58,21 +67,38 @@ describe("access tokens at the router", () => {
   it("rejects a token forged with another key under our key id", async () => {
     const account = await register(url);
     const [kid] = Object.keys(stack.keys.publicKeys);
-    const forger = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const token = sign({ role: "ADMIN", sid: "00000000-0000-0000-0000-000000000000", tv: 0 }, forger, { keyid: kid, subject: account.id, expiresIn: 600 });
+    const forger = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString();
+    const token = sign({ role: "ADMIN", sid: "00000000-0000-0000-0000-000000000000", tv: 0 }, forger, {
+      keyid: kid,
+      subject: account.id,
+      expiresIn: 600,
+    });
     expect(codes(await gql(url, ME, {}, { token }))).toEqual(["UNAUTHENTICATED"]);
   });
 
   it("rejects a token whose key id it does not know", async () => {
     const account = await register(url);
-    const token = sign({ role: "USER", sid: "00000000-0000-0000-0000-000000000000", tv: 0 }, stack.keys.signingKey.privateKey, { keyid: "retired-key", subject: account.id, expiresIn: 600 });
+    const token = sign(
+      { role: "USER", sid: "00000000-0000-0000-0000-000000000000", tv: 0 },
+      stack.keys.signingKey.privateKey,
+      { keyid: "retired-key", subject: account.id, expiresIn: 600 },
+    );
     expect(codes(await gql(url, ME, {}, { token }))).toEqual(["UNAUTHENTICATED"]);
   });
 
   it("rejects a token signed for another audience", async () => {
     const account = await register(url);
     const [kid] = Object.keys(stack.keys.publicKeys);
-    const token = jwt.sign({ role: "USER", sid: "s", tv: 0 }, stack.keys.signingKey.privateKey, { algorithm: "RS256", keyid: kid, subject: account.id, issuer: JWT_ISSUER, audience: "someone-else", expiresIn: 600 });
+    const token = jwt.sign({ role: "USER", sid: "s", tv: 0 }, stack.keys.signingKey.privateKey, {
+      algorithm: "RS256",
+      keyid: kid,
+      subject: account.id,
+      issuer: JWT_ISSUER,
+      audience: "someone-else",
+      expiresIn: 600,
+    });
     expect(codes(await gql(url, ME, {}, { token }))).toEqual(["UNAUTHENTICATED"]);
   });
 });
@@ -91,7 +117,11 @@ describe("blocked and deleted users", () => {
     expect(blocked.data.blockUser).toEqual({ user: { id: account.id, isBlocked: true }, userErrors: [] });
 
     expect(codes(await gql(url, ME, {}, { token: account.accessToken }))).toEqual(["UNAUTHENTICATED"]);
-    const refresh = await gql(url, `mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { session { accessToken } userErrors { code } } }`, { t: account.refreshToken });
+    const refresh = await gql(
+      url,
+      `mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { session { accessToken } userErrors { code } } }`,
+      { t: account.refreshToken },
+    );
     expect(refresh.data.refreshSession.session).toBeNull();
     expect((await login(url, account.email, account.password)).data.login.userErrors[0].code).toBe("ACCOUNT_BLOCKED");
 
@@ -108,6 +138,8 @@ describe("blocked and deleted users", () => {
     expect(res.data.deleteUser).toEqual({ deletedUserId: account.id, userErrors: [] });
     expect(codes(await gql(url, ME, {}, { token: account.accessToken }))).toEqual(["UNAUTHENTICATED"]);
     expect((await gql(url, `query($id: ID!) { user(id: $id) { id } }`, { id: account.id })).data.user).toBeNull();
-    expect((await login(url, account.email, account.password)).data.login.userErrors[0].code).toBe("INVALID_CREDENTIALS");
+    expect((await login(url, account.email, account.password)).data.login.userErrors[0].code).toBe(
+      "INVALID_CREDENTIALS",
+    );
   });
 });

@@ -10,7 +10,9 @@ import { ROOT, startStack, type Stack } from "../support/stack.ts";
 import { gql } from "../support/graphql.ts";
 
 // altair-static is the router's dependency, not the root's: resolved from the router's package.
-const { getDistDirectory } = createRequire(path.join(ROOT, "router/package.json"))("altair-static") as { getDistDirectory(): string };
+const { getDistDirectory } = createRequire(path.join(ROOT, "router/package.json"))("altair-static") as {
+  getDistDirectory(): string;
+};
 
 interface RawResponse {
   status: number;
@@ -19,14 +21,23 @@ interface RawResponse {
 }
 
 /** A request with the path sent exactly as written (fetch would resolve `..` before sending). */
-function raw(port: number, rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+function raw(
+  port: number,
+  rawPath: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: rawPath, method: opts.method ?? "GET", headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, path: rawPath, method: opts.method ?? "GET", headers: opts.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -56,9 +67,13 @@ function expectedType(url: URL): RegExp {
 function referencesOf(body: string, contentType: string): string[] {
   const all = (re: RegExp) => [...body.matchAll(re)].map((m) => m[1]!);
   if (contentType.startsWith("text/html")) return all(/<(?!base\b)[^>]*\s(?:src|href)="([^"]+)"/g);
-  if (contentType.startsWith("text/css")) return all(/url\(\s*["']?([^"')]+)["']?\s*\)/g).filter((u) => !u.startsWith("data:") && !u.startsWith("#"));
+  if (contentType.startsWith("text/css"))
+    return all(/url\(\s*["']?([^"')]+)["']?\s*\)/g).filter((u) => !u.startsWith("data:") && !u.startsWith("#"));
   if (contentType.startsWith("text/javascript")) {
-    return [...all(/(?:\bimport|\bfrom)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g), ...all(/new URL\("([^"]+)",\s*import\.meta\.url\)/g)];
+    return [
+      ...all(/(?:\bimport|\bfrom)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g),
+      ...all(/new URL\("([^"]+)",\s*import\.meta\.url\)/g),
+    ];
   }
   return [];
 }
@@ -90,7 +105,9 @@ describe("in development", () => {
 
   it("answers for every file the page names, recursively, with a sensible content type", async () => {
     // The script sandbox is named by computed strings in the JS (document.baseURI + "iframe-sandbox"), so it is a start of its own.
-    const queue = ["/explorer", "/explorer/iframe-sandbox/index.html", "/explorer/iframe-sandbox/sandbox.png"].map((p) => new URL(p, origin));
+    const queue = ["/explorer", "/explorer/iframe-sandbox/index.html", "/explorer/iframe-sandbox/sandbox.png"].map(
+      (p) => new URL(p, origin),
+    );
     const seen = new Set(queue.map((u) => u.href));
     const external: string[] = [];
     for (let url = queue.shift(); url; url = queue.shift()) {
@@ -99,7 +116,9 @@ describe("in development", () => {
       const contentType = res.headers.get("content-type") ?? "";
       expect(contentType, url.pathname).toMatch(expectedType(url));
       const body = await res.text();
-      const base = contentType.startsWith("text/html") ? new URL(/<base href="([^"]*)"/.exec(body)?.[1] ?? "", url) : url;
+      const base = contentType.startsWith("text/html")
+        ? new URL(/<base href="([^"]*)"/.exec(body)?.[1] ?? "", url)
+        : url;
       for (const reference of referencesOf(body, contentType)) {
         const target = new URL(reference, base);
         if (target.origin !== origin) {
@@ -116,7 +135,12 @@ describe("in development", () => {
     // HTML and CSS name nothing on another host (the JS is checked by running it in a browser).
     expect(external.filter((e) => !e.includes(".js -> "))).toEqual([]);
     const paths = [...seen].map((href) => new URL(href).pathname);
-    const entryPoints = ["/explorer/main.js", "/explorer/polyfills.js", "/explorer/styles.css", "/explorer/melodi-explorer-init.js"];
+    const entryPoints = [
+      "/explorer/main.js",
+      "/explorer/polyfills.js",
+      "/explorer/styles.css",
+      "/explorer/melodi-explorer-init.js",
+    ];
     expect(paths).toEqual(expect.arrayContaining(entryPoints));
     expect(paths.filter((p) => p.endsWith(".woff2")).length).toBeGreaterThan(0);
     expect(paths.filter((p) => /\/chunk-\w+\.js$/.test(p)).length).toBeGreaterThan(10);
@@ -139,7 +163,11 @@ describe("in development", () => {
     const script = (await raw(port, "/explorer/melodi-explorer-init.js")).body;
     const run = (href: string) => {
       let options: Record<string, any> | undefined;
-      vm.runInNewContext(script, { URL, location: new URL(href), AltairGraphQL: { init: (o: Record<string, any>) => (options = o) } });
+      vm.runInNewContext(script, {
+        URL,
+        location: new URL(href),
+        AltairGraphQL: { init: (o: Record<string, any>) => (options = o) },
+      });
       return options!;
     };
     const local = run(`${origin}/explorer`);

@@ -60,7 +60,11 @@ describe("hostile queries", () => {
   });
 
   it("rejects a body that is not JSON", async () => {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{ not json" });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{ not json",
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).errors[0].extensions.code).toBe("BAD_REQUEST");
   });
@@ -79,11 +83,17 @@ describe("hostile queries", () => {
 
 describe("rate limits", () => {
   it("limits repeated failed sign-ins to one account, even with the right password afterwards", async () => {
-    const limited = await startStack({ router: true, limits: { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 3, registerPerIpPerHour: 1000 } });
+    const limited = await startStack({
+      router: true,
+      limits: { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 3, registerPerIpPerHour: 1000 },
+    });
     try {
       const u = limited.router!.url;
       const account = await register(u);
-      for (let i = 0; i < 3; i++) expect((await login(u, account.email, "wrong password!!")).data.login.userErrors[0].code).toBe("INVALID_CREDENTIALS");
+      for (let i = 0; i < 3; i++)
+        expect((await login(u, account.email, "wrong password!!")).data.login.userErrors[0].code).toBe(
+          "INVALID_CREDENTIALS",
+        );
       const locked = await login(u, account.email, account.password);
       expect(codes(locked)).toEqual(["RATE_LIMITED"]);
       expect(locked.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(0);
@@ -96,12 +106,17 @@ describe("rate limits", () => {
   });
 
   it("limits sign-in attempts and sign-ups per address", async () => {
-    const limited = await startStack({ router: true, limits: { loginPerIpPerMinute: 3, failedLoginsPerAccount: 100, registerPerIpPerHour: 2 } });
+    const limited = await startStack({
+      router: true,
+      limits: { loginPerIpPerMinute: 3, failedLoginsPerAccount: 100, registerPerIpPerHour: 2 },
+    });
     try {
       const u = limited.router!.url;
       await register(u);
       await register(u);
-      const third = await gql(u, `mutation($input: RegisterInput!) { register(input: $input) { user { id } } }`, { input: { email: `${unique()}@example.com`, handle: unique(), password: "correct horse battery" } });
+      const third = await gql(u, `mutation($input: RegisterInput!) { register(input: $input) { user { id } } }`, {
+        input: { email: `${unique()}@example.com`, handle: unique(), password: "correct horse battery" },
+      });
       expect(codes(third)).toEqual(["RATE_LIMITED"]);
       for (let i = 0; i < 3; i++) await login(u, `${unique()}@example.com`, "whatever password");
       expect(codes(await login(u, `${unique()}@example.com`, "whatever password"))).toEqual(["RATE_LIMITED"]);
@@ -111,12 +126,20 @@ describe("rate limits", () => {
   });
 
   it("counts the connection's address, whatever X-Forwarded-For the client makes up", async () => {
-    const limited = await startStack({ router: true, limits: { loginPerIpPerMinute: 3, failedLoginsPerAccount: 100, registerPerIpPerHour: 100 } });
+    const limited = await startStack({
+      router: true,
+      limits: { loginPerIpPerMinute: 3, failedLoginsPerAccount: 100, registerPerIpPerHour: 100 },
+    });
     try {
       const u = limited.router!.url;
       const attempts = [];
       for (let i = 0; i < 5; i++) {
-        const res = await gql(u, `mutation($input: LoginInput!) { login(input: $input) { userErrors { code } } }`, { input: { email: `${unique()}@example.com`, password: "whatever password" } }, { headers: { "x-forwarded-for": `10.0.0.${i}` } });
+        const res = await gql(
+          u,
+          `mutation($input: LoginInput!) { login(input: $input) { userErrors { code } } }`,
+          { input: { email: `${unique()}@example.com`, password: "whatever password" } },
+          { headers: { "x-forwarded-for": `10.0.0.${i}` } },
+        );
         attempts.push(codes(res)[0] ?? "ok");
       }
       expect(attempts).toEqual(["ok", "ok", "ok", "RATE_LIMITED", "RATE_LIMITED"]);
@@ -130,7 +153,8 @@ describe("rate limits", () => {
     try {
       const u = limited.router!.url;
       // The client's made-up entry comes first; the proxy appends the real address last.
-      const from = (real: string, spoof: string) => gql(u, `{ me { id } }`, {}, { headers: { "x-forwarded-for": `${spoof}, ${real}` } });
+      const from = (real: string, spoof: string) =>
+        gql(u, `{ me { id } }`, {}, { headers: { "x-forwarded-for": `${spoof}, ${real}` } });
       expect((await from("203.0.113.7", "1.1.1.1")).status).toBe(200);
       expect((await from("203.0.113.7", "2.2.2.2")).status).toBe(200);
       expect((await from("203.0.113.7", "3.3.3.3")).status).toBe(429);

@@ -19,7 +19,10 @@ it("reports the failed service, then recovers", async () => {
 
   await stack.stopUsers();
   const down = await gql(url, query, { id: account.id });
-  expect(down.errors![0]).toMatchObject({ message: "The users service is unavailable.", extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "users" } });
+  expect(down.errors![0]).toMatchObject({
+    message: "The users service is unavailable.",
+    extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "users" },
+  });
   expect(JSON.stringify(down.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/);
   const report = await fetch(health);
   expect(report.status).toBe(503);

@@ -24,22 +24,41 @@ const pipeline = createPipeline({
   forwardHeaders: ["Accept-Language"],
 });
 
-const caller = (over: Partial<Caller> = {}): Caller => ({ authorization: undefined, clientIp: `10.0.0.${Math.floor(Math.random() * 250)}`, requestId: randomUUID(), ...over });
+const caller = (over: Partial<Caller> = {}): Caller => ({
+  authorization: undefined,
+  clientIp: `10.0.0.${Math.floor(Math.random() * 250)}`,
+  requestId: randomUUID(),
+  ...over,
+});
 const tokenFor = (userId: string, tokenVersion = 0) =>
   `Bearer ${signAccessToken(keys.signingKey, { userId, role: "USER", sessionId: randomUUID(), tokenVersion }).token}`;
-const codeOf = async (promise: Promise<unknown>) => promise.then(() => "ok", (err: unknown) => (err instanceof GraphQLError ? err.extensions.code : String(err)));
+const codeOf = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => "ok",
+    (err: unknown) => (err instanceof GraphQLError ? err.extensions.code : String(err)),
+  );
 
 describe("the request pipeline", () => {
   it("gives a signed-out caller no viewer and no token to forward, and only the configured headers", async () => {
-    const ctx = await pipeline.contextFor(caller({ headers: { "accept-language": "es", cookie: "secret=1" }, requestId: "req-1" }));
-    expect(ctx).toMatchObject({ viewer: null, authorization: undefined, requestId: "req-1", forwarded: { "accept-language": "es" } });
+    const ctx = await pipeline.contextFor(
+      caller({ headers: { "accept-language": "es", cookie: "secret=1" }, requestId: "req-1" }),
+    );
+    expect(ctx).toMatchObject({
+      viewer: null,
+      authorization: undefined,
+      requestId: "req-1",
+      forwarded: { "accept-language": "es" },
+    });
     expect(ctx.forwarded).not.toHaveProperty("cookie");
   });
 
   it("verifies a token into a viewer and forwards it; refuses a bad, foreign or revoked one", async () => {
     const userId = randomUUID();
     const authorization = tokenFor(userId);
-    expect(await pipeline.contextFor(caller({ authorization }))).toMatchObject({ viewer: { id: userId, role: "USER" }, authorization });
+    expect(await pipeline.contextFor(caller({ authorization }))).toMatchObject({
+      viewer: { id: userId, role: "USER" },
+      authorization,
+    });
     expect(await codeOf(pipeline.contextFor(caller({ authorization: "Bearer not.a.token" })))).toBe("UNAUTHENTICATED");
     expect(await codeOf(pipeline.contextFor(caller({ authorization: "Basic abc" })))).toBe("UNAUTHENTICATED");
     const foreign = testKeys(Object.keys(keys.publicKeys)[0]);
@@ -55,31 +74,71 @@ describe("the request pipeline", () => {
     expect(await codeOf(pipeline.contextFor(anonymous))).toBe("RATE_LIMITED");
     // The same address signed in is another client; the same user from elsewhere is not.
     const authorization = tokenFor(randomUUID());
-    for (let i = 0; i < 3; i++) expect(await codeOf(pipeline.contextFor({ ...anonymous, authorization, clientIp: `192.0.2.${i}` }))).toBe("ok");
+    for (let i = 0; i < 3; i++)
+      expect(await codeOf(pipeline.contextFor({ ...anonymous, authorization, clientIp: `192.0.2.${i}` }))).toBe("ok");
     expect(await codeOf(pipeline.contextFor({ ...anonymous, authorization }))).toBe("RATE_LIMITED");
   });
 
   it("validates with the limits, through fragments, on any schema", () => {
     const schema = buildSchema(`type Query { node: Node } type Node { child: Node name: String }`);
-    const errorsOf = (query: string) => validate(schema, parse(query), [...specifiedRules, ...pipeline.validationRules]).map((e) => [e.extensions.code, e.message]);
+    const errorsOf = (query: string) =>
+      validate(schema, parse(query), [...specifiedRules, ...pipeline.validationRules]).map((e) => [
+        e.extensions.code,
+        e.message,
+      ]);
     expect(errorsOf(`{ node { child { name } } }`)).toEqual([]);
-    expect(errorsOf(`{ node { child { child { name } } } }`)).toEqual([["QUERY_TOO_COMPLEX", "Query is nested deeper than 3 levels."]]);
-    expect(errorsOf(`{ node { ...deep } } fragment deep on Node { child { child { name } } }`)).toEqual([["QUERY_TOO_COMPLEX", "Query is nested deeper than 3 levels."]]);
-    expect(errorsOf(`{ a: node { name } b: node { name } c: node { name } }`)).toEqual([["QUERY_TOO_COMPLEX", "Query uses more than 2 aliases."]]);
+    expect(errorsOf(`{ node { child { child { name } } } }`)).toEqual([
+      ["QUERY_TOO_COMPLEX", "Query is nested deeper than 3 levels."],
+    ]);
+    expect(errorsOf(`{ node { ...deep } } fragment deep on Node { child { child { name } } }`)).toEqual([
+      ["QUERY_TOO_COMPLEX", "Query is nested deeper than 3 levels."],
+    ]);
+    expect(errorsOf(`{ a: node { name } b: node { name } c: node { name } }`)).toEqual([
+      ["QUERY_TOO_COMPLEX", "Query uses more than 2 aliases."],
+    ]);
   });
 
   it("masks internal errors (logged in full) and names a subgraph that failed", () => {
-    const internal = pipeline.formatError({ message: 'relation "users"."User" does not exist', path: ["me"], extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["at pg"] } }, new Error("SQL"));
-    expect(internal).toEqual({ message: "Internal server error.", path: ["me"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    const internal = pipeline.formatError(
+      {
+        message: 'relation "users"."User" does not exist',
+        path: ["me"],
+        extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["at pg"] },
+      },
+      new Error("SQL"),
+    );
+    expect(internal).toEqual({
+      message: "Internal server error.",
+      path: ["me"],
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
     expect(logged.some((l) => l.msg === "internal error")).toBe(true);
-    const down = pipeline.formatError({ message: "The users service is unavailable.", path: ["me"], extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "users", stacktrace: ["x"] } }, undefined);
-    expect(down).toEqual({ message: "The users service is unavailable.", path: ["me"], extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "users" } });
-    const denied = pipeline.formatError({ message: "You are not allowed to do this.", extensions: { code: "FORBIDDEN", stacktrace: ["x"] } }, undefined);
+    const down = pipeline.formatError(
+      {
+        message: "The users service is unavailable.",
+        path: ["me"],
+        extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "users", stacktrace: ["x"] },
+      },
+      undefined,
+    );
+    expect(down).toEqual({
+      message: "The users service is unavailable.",
+      path: ["me"],
+      extensions: { code: "SERVICE_UNAVAILABLE", serviceName: "users" },
+    });
+    const denied = pipeline.formatError(
+      { message: "You are not allowed to do this.", extensions: { code: "FORBIDDEN", stacktrace: ["x"] } },
+      undefined,
+    );
     expect(denied).toEqual({ message: "You are not allowed to do this.", extensions: { code: "FORBIDDEN" } });
   });
 
   it("takes the client address from the trusted proxy's entry only", () => {
-    const req = (xff: string | undefined) => ({ headers: xff === undefined ? {} : { "x-forwarded-for": xff }, socket: { remoteAddress: "127.0.0.9" } }) as never;
+    const req = (xff: string | undefined) =>
+      ({
+        headers: xff === undefined ? {} : { "x-forwarded-for": xff },
+        socket: { remoteAddress: "127.0.0.9" },
+      }) as never;
     expect(pipeline.clientIpOf(req("203.0.113.7"))).toBe("203.0.113.7");
     expect(pipeline.clientIpOf(req("1.1.1.1, 203.0.113.7"))).toBe("203.0.113.7");
     expect(pipeline.clientIpOf(req(undefined))).toBe("127.0.0.9");

@@ -27,17 +27,25 @@ afterAll(async () => {
 });
 
 const request = { query: "{ __typename }", variables: {}, http: undefined } as never;
-const context = (ctx: object) => ({ request, context: ctx, kind: "incoming operation", incomingRequestContext: {} }) as never;
+const context = (ctx: object) =>
+  ({ request, context: ctx, kind: "incoming operation", incomingRequestContext: {} }) as never;
 
 describe("the router's subgraph client", () => {
   it("passes on the configured headers, and never lets them replace the token, request id or address", async () => {
     const client = new SubgraphClient("echo", urlOf(echo));
-    const res = await client.process(context({
-      authorization: "Bearer verified",
-      requestId: "req-9",
-      clientIp: "203.0.113.5",
-      forwarded: { "accept-language": "pt-BR", authorization: "Bearer forged", "x-request-id": "forged", "x-forwarded-for": "6.6.6.6" },
-    }));
+    const res = await client.process(
+      context({
+        authorization: "Bearer verified",
+        requestId: "req-9",
+        clientIp: "203.0.113.5",
+        forwarded: {
+          "accept-language": "pt-BR",
+          authorization: "Bearer forged",
+          "x-request-id": "forged",
+          "x-forwarded-for": "6.6.6.6",
+        },
+      }),
+    );
     expect((res.data as { headers: Record<string, string> }).headers).toMatchObject({
       "accept-language": "pt-BR",
       authorization: "Bearer verified",
@@ -50,7 +58,10 @@ describe("the router's subgraph client", () => {
   it("gives up on a hung subgraph after its own timeout, naming it", async () => {
     const client = new SubgraphClient("catalog", urlOf(hung), timeoutFor({ catalog: 200, "*": 60_000 }, "catalog"));
     const started = performance.now();
-    const error = await client.process(context({})).then(() => null, (err: unknown) => err as { extensions: Record<string, unknown> });
+    const error = await client.process(context({})).then(
+      () => null,
+      (err: unknown) => err as { extensions: Record<string, unknown> },
+    );
     expect(error?.extensions).toEqual({ code: "SERVICE_UNAVAILABLE", serviceName: "catalog" });
     // Bounded by the setting, not the 10 s default (a generous margin: this is not a timing test).
     expect(performance.now() - started).toBeLessThan(5000);

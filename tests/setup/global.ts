@@ -30,13 +30,23 @@ export default async function setup(project: TestProject) {
   const orphans = await admin.query<{ rolname: string }>(
     `SELECT rolname FROM pg_roles r WHERE rolname LIKE 'melodi\\_test\\_%' AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE r.rolname LIKE d.datname || '\\_%')`,
   );
-  await dropServiceRoles(adminUrl, orphans.rows.map((r) => r.rolname));
+  await dropServiceRoles(
+    adminUrl,
+    orphans.rows.map((r) => r.rolname),
+  );
   // Roles are per cluster: names of this run's own.
-  const roles: ServiceRole[] = subgraphNames().map((subgraph) => ({ subgraph, role: `${name}_${subgraph}`, password: randomBytes(12).toString("hex") }));
+  const roles: ServiceRole[] = subgraphNames().map((subgraph) => ({
+    subgraph,
+    role: `${name}_${subgraph}`,
+    password: randomBytes(12).toString("hex"),
+  }));
   const teardown = async () => {
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropServiceRoles(adminUrl, roles.map((r) => r.role));
+      await dropServiceRoles(
+        adminUrl,
+        roles.map((r) => r.role),
+      );
     } finally {
       await admin.end();
     }
@@ -48,7 +58,10 @@ export default async function setup(project: TestProject) {
     await migrateAll(url.toString());
     await grantServiceRoles(url.toString(), roles);
     project.provide("databaseUrl", url.toString());
-    project.provide("serviceDatabaseUrls", Object.fromEntries(roles.map((role) => [role.subgraph, urlForRole(url.toString(), role)])));
+    project.provide(
+      "serviceDatabaseUrls",
+      Object.fromEntries(roles.map((role) => [role.subgraph, urlForRole(url.toString(), role)])),
+    );
     project.provide("redisUrl", process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   } catch (err) {
     await teardown();

@@ -20,7 +20,15 @@ export const TEST_AUTH_LIMITS = { loginPerIpPerMinute: 1000, failedLoginsPerAcco
 
 /** Media settings in `dir`: small limits, fast retries, and a transcoding worker only when `media` is given. */
 export function testMedia(dir: string, media?: Partial<MediaConfig>): Partial<MediaConfig> & { dir: string } {
-  return { dir, urlSecret: "test-media-secret", maxAudioBytes: 2 * 1024 * 1024, maxImageBytes: 512 * 1024, jobBackoffMs: 50, worker: Boolean(media), ...media };
+  return {
+    dir,
+    urlSecret: "test-media-secret",
+    maxAudioBytes: 2 * 1024 * 1024,
+    maxImageBytes: 512 * 1024,
+    jobBackoffMs: 50,
+    worker: Boolean(media),
+    ...media,
+  };
 }
 
 export function testRedisPrefix(): string {
@@ -33,7 +41,9 @@ interface TestServiceOptions {
   onQuery?: (sql: string) => void;
 }
 
-export function usersTestConfig(opts: TestServiceOptions & { keys?: ReturnType<typeof testKeys> }): ServiceSettings<UsersConfig> {
+export function usersTestConfig(
+  opts: TestServiceOptions & { keys?: ReturnType<typeof testKeys> },
+): ServiceSettings<UsersConfig> {
   const keys = opts.keys ?? testKeys();
   return {
     databaseUrl: inject("serviceDatabaseUrls").users!,

@@ -9,7 +9,12 @@ export interface GraphQLResponse<T = any> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
 }
 
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, opts: { token?: string; headers?: Record<string, string> } = {}): Promise<GraphQLResponse<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  opts: { token?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<T>> {
   const res = await fetch(url, {
     method: "POST",
     headers: {
@@ -54,7 +59,10 @@ export interface TestAccount {
 }
 
 /** Registers a new account through the API and returns its tokens. */
-export async function register(url: string, overrides: Partial<{ email: string; handle: string; password: string; displayName: string }> = {}): Promise<TestAccount> {
+export async function register(
+  url: string,
+  overrides: Partial<{ email: string; handle: string; password: string; displayName: string }> = {},
+): Promise<TestAccount> {
   const handle = overrides.handle ?? unique();
   const email = overrides.email ?? `${handle}@example.com`;
   const password = overrides.password ?? PASSWORD;
@@ -66,5 +74,9 @@ export async function register(url: string, overrides: Partial<{ email: string; 
 }
 
 export async function login(url: string, email: string, password: string): Promise<GraphQLResponse> {
-  return gql(url, `mutation($input: LoginInput!) { login(input: $input) { user { id } session { accessToken refreshToken } userErrors { field message code } } }`, { input: { email, password } });
+  return gql(
+    url,
+    `mutation($input: LoginInput!) { login(input: $input) { user { id } session { accessToken refreshToken } userErrors { field message code } } }`,
+    { input: { email, password } },
+  );
 }

@@ -5,7 +5,14 @@
 // it; token verification is covered by the HTTP and router tests (tests/router/auth.test.ts).
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { buildSubgraph, RELAY_TAG, type CreatedSubgraph, type OperationResult, type RequestBase, type Role } from "@melodi/kit";
+import {
+  buildSubgraph,
+  RELAY_TAG,
+  type CreatedSubgraph,
+  type OperationResult,
+  type RequestBase,
+  type Role,
+} from "@melodi/kit";
 import { createCatalog } from "../../subgraphs/catalog/src/service.ts";
 import { catalogTestConfig, testRedisPrefix } from "./config.ts";
 import type { Send } from "./catalog.ts";
@@ -18,7 +25,11 @@ export const viewerWith = (role: Role): NonNullable<TestViewer> => ({ id: random
 
 export interface InProcess<TServices, TContext> {
   services: TServices;
-  query<T = any>(query: string, variables?: Record<string, unknown>, opts?: { viewer?: TestViewer }): Promise<OperationResult<T>>;
+  query<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts?: { viewer?: TestViewer },
+  ): Promise<OperationResult<T>>;
   /** Operations as one caller (for the content builders of support/catalog.ts). */
   as(viewer: TestViewer): Send;
   /** A request's context as the subgraph makes it, to call its own functions (access rules) directly. */
@@ -26,11 +37,19 @@ export interface InProcess<TServices, TContext> {
   stop(): Promise<void>;
 }
 
-async function inProcess<TContext extends RequestBase, TServices>(created: CreatedSubgraph<TContext, TServices>, cleanUp = () => {}) {
+async function inProcess<TContext extends RequestBase, TServices>(
+  created: CreatedSubgraph<TContext, TServices>,
+  cleanUp = () => {},
+) {
   const built = await buildSubgraph(created.subgraph);
   const base = (viewer: TestViewer = null): RequestBase => {
     const requestId = randomUUID();
-    return { viewer: viewer && { ...viewer, sessionId: randomUUID() }, requestId, log: created.subgraph.log.child({ requestId }), clientIp: "127.0.0.1" };
+    return {
+      viewer: viewer && { ...viewer, sessionId: randomUUID() },
+      requestId,
+      log: created.subgraph.log.child({ requestId }),
+      clientIp: "127.0.0.1",
+    };
   };
   const query = <T>(query: string, variables?: Record<string, unknown>, opts: { viewer?: TestViewer } = {}) =>
     built.execute<T>({ query, variables }, base(opts.viewer));
@@ -51,12 +70,16 @@ async function inProcess<TContext extends RequestBase, TServices>(created: Creat
 /** The catalog subgraph in process (no transcoding worker), counting the SQL statements it sends. */
 export async function inProcessCatalog() {
   let statements = 0;
-  const config = catalogTestConfig({ redisKeyPrefix: testRedisPrefix(), onQuery: (sql) => {
+  const config = catalogTestConfig({
+    redisKeyPrefix: testRedisPrefix(),
+    onQuery: (sql) => {
       // The outbox relay polls in the background: not part of any operation.
       if (!sql.includes(RELAY_TAG)) statements += 1;
     },
   });
-  const running = await inProcess(await createCatalog(config), () => rmSync(config.media.dir, { recursive: true, force: true }));
+  const running = await inProcess(await createCatalog(config), () =>
+    rmSync(config.media.dir, { recursive: true, force: true }),
+  );
   return {
     ...running,
     /** Resets the statement counter and returns a function that reads it. */
@@ -68,4 +91,3 @@ export async function inProcessCatalog() {
 }
 
 export type InProcessCatalog = Awaited<ReturnType<typeof inProcessCatalog>>;
-

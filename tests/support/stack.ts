@@ -94,7 +94,9 @@ export async function startStack(opts: StackOptions = {}) {
     return running[name];
   }
 
-  const wanted = opts.router ? loadManifest().subgraphs.map((s) => s.name) : ["users", ...(opts.catalog ? ["catalog"] : [])];
+  const wanted = opts.router
+    ? loadManifest().subgraphs.map((s) => s.name)
+    : ["users", ...(opts.catalog ? ["catalog"] : [])];
   for (const name of wanted) await start(name, name === "users" ? opts.usersPort : 0);
   const router = opts.router
     ? await startRouter({

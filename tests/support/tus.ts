@@ -9,7 +9,19 @@ export const AUDIO_METADATA = `kind ${Buffer.from("audio").toString("base64")}`;
 
 /** A sine tone encoded as 128 kbps MP3 by the real ffmpeg, written to `file`; its bytes. */
 export function tone(file: string, frequency: number, seconds: number): Buffer {
-  execFileSync(mediaConfig().ffmpegPath, ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", `sine=frequency=${frequency}:duration=${seconds}`, "-b:a", "128k", file]);
+  execFileSync(mediaConfig().ffmpegPath, [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=${frequency}:duration=${seconds}`,
+    "-b:a",
+    "128k",
+    file,
+  ]);
   return readFileSync(file);
 }
 
@@ -18,8 +30,15 @@ export const tusAuth = (accessToken: string) => ({ ...TUS, authorization: `Beare
 
 /** POST: creates an audio upload of `length` bytes at `base`/uploads/. */
 export const createAudioUpload = (base: string, headers: Record<string, string>, length: number) =>
-  fetch(`${base}/uploads/`, { method: "POST", headers: { ...headers, "upload-length": String(length), "upload-metadata": AUDIO_METADATA } });
+  fetch(`${base}/uploads/`, {
+    method: "POST",
+    headers: { ...headers, "upload-length": String(length), "upload-metadata": AUDIO_METADATA },
+  });
 
 /** PATCH: sends `body` at `offset` to the upload at `url`. */
 export const patchUpload = (url: string, headers: Record<string, string>, offset: number, body: Buffer) =>
-  fetch(url, { method: "PATCH", headers: { ...headers, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }, body });
+  fetch(url, {
+    method: "PATCH",
+    headers: { ...headers, "upload-offset": String(offset), "content-type": "application/offset+octet-stream" },
+    body,
+  });

@@ -4,6 +4,11 @@ import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { gql as send, type GraphQLResponse } from "./graphql.ts";
 
-export async function execute<TResult, TVariables extends Record<string, unknown>>(url: string, document: TypedDocumentNode<TResult, TVariables>, variables: TVariables, token?: string): Promise<GraphQLResponse<TResult>> {
+export async function execute<TResult, TVariables extends Record<string, unknown>>(
+  url: string,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables: TVariables,
+  token?: string,
+): Promise<GraphQLResponse<TResult>> {
   return send<TResult>(url, print(document), variables, { token });
 }

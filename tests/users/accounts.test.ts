@@ -17,7 +17,9 @@ const REFRESH = `mutation($t: String!) { refreshSession(input: { refreshToken: $
 
 /** Accounts holding this email or handle (other test files create users concurrently). */
 async function accountsWith(email: string, handle: string): Promise<number> {
-  return stack.users.services.db.user.count({ where: { OR: [{ email: email.toLowerCase() }, { profile: { handleKey: handle.toLowerCase() } }] } });
+  return stack.users.services.db.user.count({
+    where: { OR: [{ email: email.toLowerCase() }, { profile: { handleKey: handle.toLowerCase() } }] },
+  });
 }
 
 describe("register", () => {
@@ -25,7 +27,12 @@ describe("register", () => {
     const account = await register(url, { displayName: "Zoë Example" });
     const me = await gql(url, ME, {}, { token: account.accessToken });
     expect(me.errors).toBeUndefined();
-    expect(me.data.me).toMatchObject({ id: account.id, email: account.email, role: "USER", profile: { handle: account.handle, displayName: "Zoë Example", bio: "", avatarUrl: null } });
+    expect(me.data.me).toMatchObject({
+      id: account.id,
+      email: account.email,
+      role: "USER",
+      profile: { handle: account.handle, displayName: "Zoë Example", bio: "", avatarUrl: null },
+    });
   });
 
   it("stores the password only as a scrypt hash", async () => {
@@ -38,7 +45,12 @@ describe("register", () => {
   it.each([
     ["malformed email", { email: "not-an-email" }, "INVALID_EMAIL", ["input", "email"]],
     ["weak password", { password: "short" }, "WEAK_PASSWORD", ["input", "password"]],
-    ["password with too few different characters", { password: "aaaaaaaaaaaa" }, "WEAK_PASSWORD", ["input", "password"]],
+    [
+      "password with too few different characters",
+      { password: "aaaaaaaaaaaa" },
+      "WEAK_PASSWORD",
+      ["input", "password"],
+    ],
     ["invalid handle", { handle: "has spaces!" }, "INVALID_HANDLE", ["input", "handle"]],
     ["over-long handle", { handle: "h".repeat(31) }, "TOO_LONG", ["input", "handle"]],
     ["over-long display name", { displayName: "d".repeat(81) }, "TOO_LONG", ["input", "displayName"]],
@@ -58,15 +70,21 @@ describe("register", () => {
     const account = await register(url);
     const handle = unique();
     const res = await gql(url, REGISTER, { input: { email: account.email.toUpperCase(), handle, password: PASSWORD } });
-    expect(res.data.register.userErrors).toEqual([expect.objectContaining({ code: "EMAIL_TAKEN", field: ["input", "email"] })]);
+    expect(res.data.register.userErrors).toEqual([
+      expect.objectContaining({ code: "EMAIL_TAKEN", field: ["input", "email"] }),
+    ]);
     expect(await accountsWith("nobody@nowhere", handle)).toBe(0);
   });
 
   it("rejects a duplicate handle, whatever its case", async () => {
     const account = await register(url);
     const email = `${unique()}@example.com`;
-    const res = await gql(url, REGISTER, { input: { email, handle: account.handle.toUpperCase(), password: PASSWORD } });
-    expect(res.data.register.userErrors).toEqual([expect.objectContaining({ code: "HANDLE_TAKEN", field: ["input", "handle"] })]);
+    const res = await gql(url, REGISTER, {
+      input: { email, handle: account.handle.toUpperCase(), password: PASSWORD },
+    });
+    expect(res.data.register.userErrors).toEqual([
+      expect.objectContaining({ code: "HANDLE_TAKEN", field: ["input", "handle"] }),
+    ]);
     expect(await accountsWith(email, "-")).toBe(0);
   });
 });
@@ -85,7 +103,9 @@ describe("login", () => {
     const wrong = await login(url, account.email, "wrong password 123");
     const unknown = await login(url, `${unique()}@example.com`, account.password);
     expect(wrong.data.login).toEqual(unknown.data.login);
-    expect(wrong.data.login.userErrors).toEqual([{ code: "INVALID_CREDENTIALS", field: null, message: "Email or password is incorrect." }]);
+    expect(wrong.data.login.userErrors).toEqual([
+      { code: "INVALID_CREDENTIALS", field: null, message: "Email or password is incorrect." },
+    ]);
   });
 });
 
@@ -99,7 +119,9 @@ describe("refreshSession", () => {
 
     // The stolen copy of the first token comes back: the session dies, for the thief and the owner.
     const reuse = await gql(url, REFRESH, { t: account.refreshToken });
-    expect(reuse.data.refreshSession.userErrors).toEqual([{ code: "INVALID_REFRESH_TOKEN", field: ["input", "refreshToken"] }]);
+    expect(reuse.data.refreshSession.userErrors).toEqual([
+      { code: "INVALID_REFRESH_TOKEN", field: ["input", "refreshToken"] },
+    ]);
     const ownerNext = await gql(url, REFRESH, { t: rotated.refreshToken });
     expect(ownerNext.data.refreshSession.userErrors[0].code).toBe("INVALID_REFRESH_TOKEN");
     const me = await gql(url, ME, {}, { token: rotated.accessToken });
@@ -108,7 +130,10 @@ describe("refreshSession", () => {
 
   it("rejects a made-up refresh token", async () => {
     const res = await gql(url, REFRESH, { t: "x".repeat(43) });
-    expect(res.data.refreshSession).toEqual({ session: null, userErrors: [{ code: "INVALID_REFRESH_TOKEN", field: ["input", "refreshToken"] }] });
+    expect(res.data.refreshSession).toEqual({
+      session: null,
+      userErrors: [{ code: "INVALID_REFRESH_TOKEN", field: ["input", "refreshToken"] }],
+    });
   });
 });
 
@@ -121,7 +146,9 @@ describe("logout", () => {
     const res = await gql(url, LOGOUT, { everywhere: false }, { token: account.accessToken });
     expect(res.data.logout).toEqual({ signedOutSessionCount: 1, userErrors: [] });
     expect(codes(await gql(url, ME, {}, { token: account.accessToken }))).toEqual(["UNAUTHENTICATED"]);
-    expect((await gql(url, REFRESH, { t: account.refreshToken })).data.refreshSession.userErrors[0].code).toBe("INVALID_REFRESH_TOKEN");
+    expect((await gql(url, REFRESH, { t: account.refreshToken })).data.refreshSession.userErrors[0].code).toBe(
+      "INVALID_REFRESH_TOKEN",
+    );
     expect((await gql(url, ME, {}, { token: other.accessToken })).data.me.id).toBe(account.id);
   });
 
@@ -131,7 +158,9 @@ describe("logout", () => {
     const res = await gql(url, LOGOUT, { everywhere: true }, { token: account.accessToken });
     expect(res.data.logout).toEqual({ signedOutSessionCount: 2, userErrors: [] });
     expect(codes(await gql(url, ME, {}, { token: other.accessToken }))).toEqual(["UNAUTHENTICATED"]);
-    expect((await gql(url, REFRESH, { t: other.refreshToken })).data.refreshSession.userErrors[0].code).toBe("INVALID_REFRESH_TOKEN");
+    expect((await gql(url, REFRESH, { t: other.refreshToken })).data.refreshSession.userErrors[0].code).toBe(
+      "INVALID_REFRESH_TOKEN",
+    );
   });
 
   it("needs a signed-in caller", async () => {
@@ -145,25 +174,48 @@ describe("changePassword", () => {
   it("changes the password, ends other sessions and hands this device fresh tokens", async () => {
     const account = await register(url);
     const other = (await login(url, account.email, account.password)).data.login.session;
-    const res = await gql(url, CHANGE, { input: { currentPassword: account.password, newPassword: "a brand new passphrase" } }, { token: account.accessToken });
+    const res = await gql(
+      url,
+      CHANGE,
+      { input: { currentPassword: account.password, newPassword: "a brand new passphrase" } },
+      { token: account.accessToken },
+    );
     expect(res.data.changePassword.userErrors).toEqual([]);
     expect(codes(await gql(url, ME, {}, { token: other.accessToken }))).toEqual(["UNAUTHENTICATED"]);
-    expect((await gql(url, ME, {}, { token: res.data.changePassword.session.accessToken })).data.me.id).toBe(account.id);
-    expect((await login(url, account.email, account.password)).data.login.userErrors[0].code).toBe("INVALID_CREDENTIALS");
+    expect((await gql(url, ME, {}, { token: res.data.changePassword.session.accessToken })).data.me.id).toBe(
+      account.id,
+    );
+    expect((await login(url, account.email, account.password)).data.login.userErrors[0].code).toBe(
+      "INVALID_CREDENTIALS",
+    );
     expect((await login(url, account.email, "a brand new passphrase")).data.login.userErrors).toEqual([]);
   });
 
   it("rejects a wrong current password and a weak new one, changing nothing", async () => {
     const account = await register(url);
-    const wrong = await gql(url, CHANGE, { input: { currentPassword: "not my password", newPassword: "a brand new passphrase" } }, { token: account.accessToken });
-    expect(wrong.data.changePassword.userErrors).toEqual([{ code: "INVALID_CREDENTIALS", field: ["input", "currentPassword"] }]);
-    const weak = await gql(url, CHANGE, { input: { currentPassword: account.password, newPassword: "short" } }, { token: account.accessToken });
+    const wrong = await gql(
+      url,
+      CHANGE,
+      { input: { currentPassword: "not my password", newPassword: "a brand new passphrase" } },
+      { token: account.accessToken },
+    );
+    expect(wrong.data.changePassword.userErrors).toEqual([
+      { code: "INVALID_CREDENTIALS", field: ["input", "currentPassword"] },
+    ]);
+    const weak = await gql(
+      url,
+      CHANGE,
+      { input: { currentPassword: account.password, newPassword: "short" } },
+      { token: account.accessToken },
+    );
     expect(weak.data.changePassword.userErrors).toEqual([{ code: "WEAK_PASSWORD", field: ["input", "newPassword"] }]);
     expect((await login(url, account.email, account.password)).data.login.userErrors).toEqual([]);
   });
 
   it("needs a signed-in caller", async () => {
-    expect(codes(await gql(url, CHANGE, { input: { currentPassword: "x", newPassword: "y" } }))).toEqual(["UNAUTHENTICATED"]);
+    expect(codes(await gql(url, CHANGE, { input: { currentPassword: "x", newPassword: "y" } }))).toEqual([
+      "UNAUTHENTICATED",
+    ]);
   });
 });
 
@@ -171,7 +223,15 @@ describe("the subgraph verifies tokens itself", () => {
   it("rejects a forged token sent straight to the subgraph, without the router", async () => {
     const account = await register(url);
     const [header, , signature] = account.accessToken.split(".");
-    const claims = { sub: account.id, role: "ADMIN", sid: "00000000-0000-0000-0000-000000000000", tv: 0, iss: "melodi-users", aud: "melodi", exp: Math.floor(Date.now() / 1000) + 600 };
+    const claims = {
+      sub: account.id,
+      role: "ADMIN",
+      sid: "00000000-0000-0000-0000-000000000000",
+      tv: 0,
+      iss: "melodi-users",
+      aud: "melodi",
+      exp: Math.floor(Date.now() / 1000) + 600,
+    };
     const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
     expect(codes(await gql(url, ME, {}, { token: forged }))).toEqual(["UNAUTHENTICATED"]);
   });

@@ -34,7 +34,13 @@ async function addFollowers(target: string, n: number): Promise<string[]> {
   const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   for (let i = 0; i < n; i++) {
     const handle = `f${stamp}${i}`;
-    const user = await db.user.create({ data: { email: `${handle}@example.com`, credential: { create: { passwordHash } }, profile: { create: { handle, handleKey: handle, displayName: `Follower ${i}` } } } });
+    const user = await db.user.create({
+      data: {
+        email: `${handle}@example.com`,
+        credential: { create: { passwordHash } },
+        profile: { create: { handle, handleKey: handle, displayName: `Follower ${i}` } },
+      },
+    });
     await db.follow.create({ data: { followerId: user.id, followeeId: target, createdAt: new Date(Date.now() + i) } });
     ids.push(user.id);
   }
@@ -51,10 +57,17 @@ describe("follow and unfollow", () => {
 
   it("follows, shows it in counts and viewer state, then unfollows", async () => {
     const res = await gql(url, FOLLOW, { id: b.id }, { token: a.accessToken });
-    expect(res.data.followUser).toEqual({ user: { id: b.id, followerCount: 1, viewerIsFollowing: true }, userErrors: [] });
+    expect(res.data.followUser).toEqual({
+      user: { id: b.id, followerCount: 1, viewerIsFollowing: true },
+      userErrors: [],
+    });
     const list = await gql(url, FOLLOWERS, { id: b.id }, { token: a.accessToken });
     expect(list.data.user.followers.edges.map((e: any) => e.node.id)).toEqual([a.id]);
-    const following = await gql(url, `query($id: ID!) { user(id: $id) { following { totalCount edges { node { id } } } } }`, { id: a.id });
+    const following = await gql(
+      url,
+      `query($id: ID!) { user(id: $id) { following { totalCount edges { node { id } } } } }`,
+      { id: a.id },
+    );
     expect(following.data.user.following).toEqual({ totalCount: 1, edges: [{ node: { id: b.id } }] });
 
     const un = await gql(url, UNFOLLOW, { id: b.id }, { token: a.accessToken });
@@ -63,17 +76,28 @@ describe("follow and unfollow", () => {
   });
 
   it("following yourself, twice, or nobody are typed user errors", async () => {
-    expect((await gql(url, FOLLOW, { id: a.id }, { token: a.accessToken })).data.followUser.userErrors).toEqual([{ code: "CANNOT_FOLLOW_SELF", field: ["input", "userId"] }]);
+    expect((await gql(url, FOLLOW, { id: a.id }, { token: a.accessToken })).data.followUser.userErrors).toEqual([
+      { code: "CANNOT_FOLLOW_SELF", field: ["input", "userId"] },
+    ]);
     await gql(url, FOLLOW, { id: b.id }, { token: a.accessToken });
-    expect((await gql(url, FOLLOW, { id: b.id }, { token: a.accessToken })).data.followUser.userErrors).toEqual([{ code: "ALREADY_FOLLOWING", field: ["input", "userId"] }]);
-    expect((await gql(url, FOLLOW, { id: "00000000-0000-4000-8000-000000000000" }, { token: a.accessToken })).data.followUser.userErrors).toEqual([{ code: "USER_NOT_FOUND", field: ["input", "userId"] }]);
-    expect((await gql(url, FOLLOW, { id: "garbage" }, { token: a.accessToken })).data.followUser.userErrors).toEqual([{ code: "USER_NOT_FOUND", field: ["input", "userId"] }]);
+    expect((await gql(url, FOLLOW, { id: b.id }, { token: a.accessToken })).data.followUser.userErrors).toEqual([
+      { code: "ALREADY_FOLLOWING", field: ["input", "userId"] },
+    ]);
+    expect(
+      (await gql(url, FOLLOW, { id: "00000000-0000-4000-8000-000000000000" }, { token: a.accessToken })).data.followUser
+        .userErrors,
+    ).toEqual([{ code: "USER_NOT_FOUND", field: ["input", "userId"] }]);
+    expect((await gql(url, FOLLOW, { id: "garbage" }, { token: a.accessToken })).data.followUser.userErrors).toEqual([
+      { code: "USER_NOT_FOUND", field: ["input", "userId"] },
+    ]);
     expect(await stack.users.services.db.follow.count({ where: { followerId: a.id } })).toBe(1);
   });
 
   it("unfollowing someone you do not follow is a typed user error", async () => {
     const c = await register(url);
-    expect((await gql(url, UNFOLLOW, { id: c.id }, { token: a.accessToken })).data.unfollowUser.userErrors).toEqual([{ code: "NOT_FOLLOWING", field: ["input", "userId"] }]);
+    expect((await gql(url, UNFOLLOW, { id: c.id }, { token: a.accessToken })).data.unfollowUser.userErrors).toEqual([
+      { code: "NOT_FOLLOWING", field: ["input", "userId"] },
+    ]);
   });
 
   it("needs a signed-in caller", async () => {
@@ -89,7 +113,11 @@ describe("followers connection", () => {
     const page1 = await gql(url, FOLLOWERS, { id: target.id, first: 2 });
     expect(page1.data.user.followers.totalCount).toBe(5);
     expect(page1.data.user.followers.pageInfo.hasNextPage).toBe(true);
-    const page2 = await gql(url, FOLLOWERS, { id: target.id, first: 3, after: page1.data.user.followers.pageInfo.endCursor });
+    const page2 = await gql(url, FOLLOWERS, {
+      id: target.id,
+      first: 3,
+      after: page1.data.user.followers.pageInfo.endCursor,
+    });
     expect(page2.data.user.followers.pageInfo.hasNextPage).toBe(false);
     const seen = [...page1.data.user.followers.edges, ...page2.data.user.followers.edges].map((e: any) => e.node.id);
     expect(seen).toEqual([...ids].reverse());
@@ -98,7 +126,13 @@ describe("followers connection", () => {
   it("rejects a page over 100, a negative page and a forged cursor with BAD_USER_INPUT", async () => {
     const target = await register(url);
     const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString("base64url");
-    for (const vars of [{ first: 101 }, { first: -1 }, { after: "bm90IGEgY3Vyc29y" }, { after: forged([0, "not-a-uuid"]) }, { after: forged([1e20, target.id]) }]) {
+    for (const vars of [
+      { first: 101 },
+      { first: -1 },
+      { after: "bm90IGEgY3Vyc29y" },
+      { after: forged([0, "not-a-uuid"]) },
+      { after: forged([1e20, target.id]) },
+    ]) {
       const res = await gql(url, FOLLOWERS, { id: target.id, ...vars });
       expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
     }

@@ -19,12 +19,17 @@ describe("look-ups", () => {
     const account = await register(url, { handle: `Mixed${Date.now()}` });
     const byId = await gql(url, `query($id: ID!) { user(id: $id) { id profile { handle } } }`, { id: account.id });
     expect(byId.data.user).toEqual({ id: account.id, profile: { handle: account.handle } });
-    const byHandle = await gql(url, `query($h: String!) { userByHandle(handle: $h) { id } }`, { h: account.handle.toLowerCase() });
+    const byHandle = await gql(url, `query($h: String!) { userByHandle(handle: $h) { id } }`, {
+      h: account.handle.toLowerCase(),
+    });
     expect(byHandle.data.userByHandle.id).toBe(account.id);
   });
 
   it("answers null for unknown, malformed and over-long ids and handles", async () => {
-    const res = await gql(url, `{ a: user(id: "00000000-0000-4000-8000-000000000000") { id } b: user(id: "not-a-uuid'; drop table") { id } c: userByHandle(handle: "nobody-here") { id } d: userByHandle(handle: "${"x".repeat(500)}") { id } }`);
+    const res = await gql(
+      url,
+      `{ a: user(id: "00000000-0000-4000-8000-000000000000") { id } b: user(id: "not-a-uuid'; drop table") { id } c: userByHandle(handle: "nobody-here") { id } d: userByHandle(handle: "${"x".repeat(500)}") { id } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ a: null, b: null, c: null, d: null });
   });
@@ -35,29 +40,59 @@ describe("private fields", () => {
     const account = await register(url);
     const admin = await signInAdmin(stack, url);
     const q = `query($id: ID!) { user(id: $id) { email isBlocked } }`;
-    expect((await gql(url, q, { id: account.id }, { token: account.accessToken })).data.user).toEqual({ email: account.email, isBlocked: false });
-    expect((await gql(url, q, { id: account.id }, { token: admin.accessToken })).data.user).toEqual({ email: account.email, isBlocked: false });
+    expect((await gql(url, q, { id: account.id }, { token: account.accessToken })).data.user).toEqual({
+      email: account.email,
+      isBlocked: false,
+    });
+    expect((await gql(url, q, { id: account.id }, { token: admin.accessToken })).data.user).toEqual({
+      email: account.email,
+      isBlocked: false,
+    });
   });
 
-  it.each(["email", "isBlocked"])("refuses %s to another user (FORBIDDEN) and to anonymous callers (UNAUTHENTICATED)", async (field) => {
-    const account = await register(url);
-    const other = await register(url);
-    const q = `query($id: ID!) { user(id: $id) { id ${field} } }`;
-    const res = await gql(url, q, { id: account.id }, { token: other.accessToken });
-    expect(codes(res)).toEqual(["FORBIDDEN"]);
-    expect(res.data.user).toBeNull();
-    expect(codes(await gql(url, q, { id: account.id }))).toEqual(["UNAUTHENTICATED"]);
-  });
+  it.each(["email", "isBlocked"])(
+    "refuses %s to another user (FORBIDDEN) and to anonymous callers (UNAUTHENTICATED)",
+    async (field) => {
+      const account = await register(url);
+      const other = await register(url);
+      const q = `query($id: ID!) { user(id: $id) { id ${field} } }`;
+      const res = await gql(url, q, { id: account.id }, { token: other.accessToken });
+      expect(codes(res)).toEqual(["FORBIDDEN"]);
+      expect(res.data.user).toBeNull();
+      expect(codes(await gql(url, q, { id: account.id }))).toEqual(["UNAUTHENTICATED"]);
+    },
+  );
 });
 
 describe("updateProfile", () => {
   it("edits only the fields given; null clears the avatar", async () => {
     const account = await register(url);
     const handle = `new_${account.handle}`.slice(0, 30);
-    const first = await gql(url, UPDATE, { input: { handle, bio: "Hello there", avatarUrl: "https://cdn.example.com/a.png" } }, { token: account.accessToken });
-    expect(first.data.updateProfile).toEqual({ user: { id: account.id, profile: { handle, displayName: account.handle, bio: "Hello there", avatarUrl: "https://cdn.example.com/a.png" } }, userErrors: [] });
+    const first = await gql(
+      url,
+      UPDATE,
+      { input: { handle, bio: "Hello there", avatarUrl: "https://cdn.example.com/a.png" } },
+      { token: account.accessToken },
+    );
+    expect(first.data.updateProfile).toEqual({
+      user: {
+        id: account.id,
+        profile: {
+          handle,
+          displayName: account.handle,
+          bio: "Hello there",
+          avatarUrl: "https://cdn.example.com/a.png",
+        },
+      },
+      userErrors: [],
+    });
     const second = await gql(url, UPDATE, { input: { avatarUrl: null } }, { token: account.accessToken });
-    expect(second.data.updateProfile.user.profile).toEqual({ handle, displayName: account.handle, bio: "Hello there", avatarUrl: null });
+    expect(second.data.updateProfile.user.profile).toEqual({
+      handle,
+      displayName: account.handle,
+      bio: "Hello there",
+      avatarUrl: null,
+    });
   });
 
   it.each([
@@ -69,7 +104,12 @@ describe("updateProfile", () => {
   ])("rejects %s and changes nothing", async (_what, input, code, field) => {
     const account = await register(url);
     const other = await register(url);
-    const res = await gql(url, UPDATE, { input: input === "TAKEN" ? { handle: other.handle.toUpperCase(), bio: "changed?" } : input }, { token: account.accessToken });
+    const res = await gql(
+      url,
+      UPDATE,
+      { input: input === "TAKEN" ? { handle: other.handle.toUpperCase(), bio: "changed?" } : input },
+      { token: account.accessToken },
+    );
     expect(res.data.updateProfile.user).toBeNull();
     expect(res.data.updateProfile.userErrors).toContainEqual({ code, field });
     const after = await stack.users.services.db.profile.findUniqueOrThrow({ where: { userId: account.id } });

@@ -45,7 +45,10 @@ export async function canSeeCollection(ctx: Context, collection: CollectionRow):
 
 export async function canSeeSong(ctx: Context, song: SongRow): Promise<boolean> {
   if (shown(song)) {
-    const [artist, collection] = await Promise.all([ctx.loaders.artist.load(song.primaryArtistId), ctx.loaders.collection.load(song.collectionId)]);
+    const [artist, collection] = await Promise.all([
+      ctx.loaders.artist.load(song.primaryArtistId),
+      ctx.loaders.collection.load(song.collectionId),
+    ]);
     if (artist && shown(artist) && collection && shown(collection)) {
       const collectionArtist = await ctx.loaders.artist.load(collection.primaryArtistId);
       if (collectionArtist && shown(collectionArtist)) return true;
@@ -84,7 +87,9 @@ export async function visibleArtistsOf(ctx: Context, ids: string[]): Promise<Art
 export function visibleTracks(ctx: Context, collectionId: string): Promise<SongRow[]> {
   let tracks = ctx.loaders.visibleTracks.get(collectionId);
   if (!tracks) {
-    tracks = ctx.loaders.collectionSongs.load(collectionId).then((songs) => filterVisible(songs, (song) => canSeeSong(ctx, song)));
+    tracks = ctx.loaders.collectionSongs
+      .load(collectionId)
+      .then((songs) => filterVisible(songs, (song) => canSeeSong(ctx, song)));
     ctx.loaders.visibleTracks.set(collectionId, tracks);
   }
   return tracks;
@@ -94,7 +99,12 @@ export function visibleTracks(ctx: Context, collectionId: string): Promise<SongR
  * An admin-only change to one item (visibility, verification): false when no item has this id,
  * so the caller answers with its not-found userError.
  */
-export async function adminChange<T>(ctx: Context, id: string, load: (id: string) => Promise<T | null>, change: () => Promise<unknown>): Promise<boolean> {
+export async function adminChange<T>(
+  ctx: Context,
+  id: string,
+  load: (id: string) => Promise<T | null>,
+  change: () => Promise<unknown>,
+): Promise<boolean> {
   requireRole(ctx.viewer, "ADMIN");
   if (!isUuid(id) || !(await load(id))) return false;
   await change();
@@ -117,7 +127,12 @@ export function present<T>(rows: (T | Error | null)[]): T[] {
  * the caller may not even see answers null, exactly like an id that does not exist, so hidden
  * items do not leak; one they see but do not manage is FORBIDDEN.
  */
-async function manageable<T>(ctx: Context, row: T | null, artistId: (row: T) => string, canSee: (row: T) => Promise<boolean>): Promise<T | null> {
+async function manageable<T>(
+  ctx: Context,
+  row: T | null,
+  artistId: (row: T) => string,
+  canSee: (row: T) => Promise<boolean>,
+): Promise<T | null> {
   if (!row) return null;
   if (await canManage(ctx, artistId(row))) return row;
   if (!(await canSee(row))) return null;
@@ -127,13 +142,23 @@ async function manageable<T>(ctx: Context, row: T | null, artistId: (row: T) => 
 export async function managedArtist(ctx: Context, id: string): Promise<ArtistRow | null> {
   requireRole(ctx.viewer, "ARTIST", "ADMIN");
   const row = isUuid(id) ? await ctx.loaders.artist.load(id) : null;
-  return manageable(ctx, row, (a) => a.id, (a) => canSeeArtist(ctx, a));
+  return manageable(
+    ctx,
+    row,
+    (a) => a.id,
+    (a) => canSeeArtist(ctx, a),
+  );
 }
 
 export async function managedCollection(ctx: Context, id: string): Promise<CollectionRow | null> {
   requireRole(ctx.viewer, "ARTIST", "ADMIN");
   const row = isUuid(id) ? await ctx.loaders.collection.load(id) : null;
-  return manageable(ctx, row, (c) => c.primaryArtistId, (c) => canSeeCollection(ctx, c));
+  return manageable(
+    ctx,
+    row,
+    (c) => c.primaryArtistId,
+    (c) => canSeeCollection(ctx, c),
+  );
 }
 
 /** A song is managed by the managers of its release's artist. */
@@ -142,5 +167,10 @@ export async function managedSong(ctx: Context, id: string): Promise<SongRow | n
   const row = isUuid(id) ? await ctx.loaders.song.load(id) : null;
   const collection = row ? await ctx.loaders.collection.load(row.collectionId) : null;
   if (!row || !collection) return null;
-  return manageable(ctx, row, () => collection.primaryArtistId, (song) => canSeeSong(ctx, song));
+  return manageable(
+    ctx,
+    row,
+    () => collection.primaryArtistId,
+    (song) => canSeeSong(ctx, song),
+  );
 }

@@ -15,7 +15,10 @@ export interface DbOptions {
 
 export function createDb(opts: DbOptions): Db {
   // search_path: raw search SQL calls pg_trgm's functions, installed in "catalog".
-  const adapter = new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, options: "-c search_path=catalog" }, { schema: "catalog" });
+  const adapter = new PrismaPg(
+    { connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, options: "-c search_path=catalog" },
+    { schema: "catalog" },
+  );
   const db = new PrismaClient({ adapter, log: opts.onQuery ? [{ emit: "event", level: "query" }] : [] });
   if (opts.onQuery) {
     const onQuery = opts.onQuery;

@@ -16,7 +16,9 @@ export async function seedDemo({ databaseUrl, env, log, shared }: DemoSeed): Pro
     const started = performance.now();
     const catalog = await seedCatalog(db, { size: "demo", managerUserId: shared.demoArtistUserId });
     if (!catalog) return;
-    log(`seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`);
+    log(
+      `seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`,
+    );
     // The service's own reading of MEDIA_DIR and the rest, so the seed writes where it serves.
     const media = mediaConfig(configFromEnv(env).media);
     const playable = await seedDemoAudio(db, createLocalStorage(path.join(media.dir, "store")), media.ffmpegPath);

@@ -8,7 +8,6 @@ export function fail(code: UserErrorCode, message: string, field?: string[]): Ca
   return userError(code, message, field);
 }
 
-
 export const notFound = {
   artist: (field = ["input", "artistId"]) => fail("ARTIST_NOT_FOUND", "No artist with this id.", field),
   collection: (field = ["input", "collectionId"]) => fail("COLLECTION_NOT_FOUND", "No release with this id.", field),

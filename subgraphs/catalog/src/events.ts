@@ -12,7 +12,10 @@ export const events = defineEvents({
     // A deleted account manages nothing: its artists stay, managed by their other accounts and
     // by admins, and no longer name it among their managers.
     async "user.deleted"(event, tx) {
-      await tx.$executeRawUnsafe(`DELETE FROM "catalog"."ArtistManager" WHERE "userId" = $1::uuid`, event.payload.userId);
+      await tx.$executeRawUnsafe(
+        `DELETE FROM "catalog"."ArtistManager" WHERE "userId" = $1::uuid`,
+        event.payload.userId,
+      );
     },
   },
 });

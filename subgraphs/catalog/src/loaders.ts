@@ -14,11 +14,21 @@ export function createLoaders(db: Db, viewer: Viewer | null) {
 
     artistGenres: grouped<string, { artistId: string; genre: GenreRow }>(
       (row) => row.artistId,
-      (ids) => db.artistGenre.findMany({ where: { artistId: { in: ids } }, include: { genre: true }, orderBy: { genre: { name: "asc" } } }),
+      (ids) =>
+        db.artistGenre.findMany({
+          where: { artistId: { in: ids } },
+          include: { genre: true },
+          orderBy: { genre: { name: "asc" } },
+        }),
     ),
     songGenres: grouped<string, { songId: string; genre: GenreRow }>(
       (row) => row.songId,
-      (ids) => db.songGenre.findMany({ where: { songId: { in: ids } }, include: { genre: true }, orderBy: { genre: { name: "asc" } } }),
+      (ids) =>
+        db.songGenre.findMany({
+          where: { songId: { in: ids } },
+          include: { genre: true },
+          orderBy: { genre: { name: "asc" } },
+        }),
     ),
     songFeatured: grouped<string, { songId: string; artistId: string }>(
       (row) => row.songId,
@@ -31,7 +41,11 @@ export function createLoaders(db: Db, viewer: Viewer | null) {
     /** Every song of each collection, in disc and track order (visibility applied by callers). */
     collectionSongs: grouped<string, SongRow>(
       (row) => row.collectionId,
-      (ids) => db.song.findMany({ where: { collectionId: { in: ids } }, orderBy: [{ discNumber: "asc" }, { trackNumber: "asc" }] }),
+      (ids) =>
+        db.song.findMany({
+          where: { collectionId: { in: ids } },
+          orderBy: [{ discNumber: "asc" }, { trackNumber: "asc" }],
+        }),
     ),
     aboutImages: grouped<string, { artistId: string; url: string; caption: string }>(
       (row) => row.artistId,
@@ -47,7 +61,8 @@ export function createLoaders(db: Db, viewer: Viewer | null) {
     ),
     managedArtists: grouped<string, { artistId: string; userId: string }>(
       (row) => row.userId,
-      (ids) => db.artistManager.findMany({ where: { userId: { in: ids.filter(isUuid) } }, orderBy: { createdAt: "asc" } }),
+      (ids) =>
+        db.artistManager.findMany({ where: { userId: { in: ids.filter(isUuid) } }, orderBy: { createdAt: "asc" } }),
     ),
 
     /** Memo of access.ts visibleTracks, per release (cleared with collectionSongs). */
@@ -55,7 +70,12 @@ export function createLoaders(db: Db, viewer: Viewer | null) {
 
     /** The artist ids the viewer manages: one statement per request, on first use. */
     viewerManages: new DataLoader<"viewer", Set<string>>(async (keys) => {
-      const ids = viewer && viewer.role !== "USER" ? (await db.artistManager.findMany({ where: { userId: viewer.id }, select: { artistId: true } })).map((r) => r.artistId) : [];
+      const ids =
+        viewer && viewer.role !== "USER"
+          ? (await db.artistManager.findMany({ where: { userId: viewer.id }, select: { artistId: true } })).map(
+              (r) => r.artistId,
+            )
+          : [];
       return keys.map(() => new Set(ids));
     }),
   };

@@ -5,7 +5,8 @@ import { startCatalog, type CatalogConfig } from "./service.ts";
 import type { MediaConfig } from "./media/config.ts";
 
 export function configFromEnv(env: NodeJS.ProcessEnv): CatalogConfig {
-  if (env.NODE_ENV === "production" && !env.MEDIA_URL_SECRET) throw new Error("MEDIA_URL_SECRET is not set (the key streaming URLs are signed with).");
+  if (env.NODE_ENV === "production" && !env.MEDIA_URL_SECRET)
+    throw new Error("MEDIA_URL_SECRET is not set (the key streaming URLs are signed with).");
   // Unset (or empty) settings take media/config.ts's defaults.
   const media: Partial<MediaConfig> = Object.fromEntries(
     Object.entries({
@@ -24,7 +25,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CatalogConfig {
   return {
     ...commonConfig(env, "catalog"),
     media,
-    searchCacheTtlSeconds: env.SEARCH_CACHE_TTL_SECONDS === undefined ? undefined : Number(env.SEARCH_CACHE_TTL_SECONDS),
+    searchCacheTtlSeconds:
+      env.SEARCH_CACHE_TTL_SECONDS === undefined ? undefined : Number(env.SEARCH_CACHE_TTL_SECONDS),
   };
 }
 

@@ -23,5 +23,8 @@ export interface UserRef {
 export type SearchEdgeModel = {
   cursor: string;
   score: number;
-  node: ({ __typename: "Song" } & SongRow) | ({ __typename: "Artist" } & ArtistRow) | ({ __typename: "Collection" } & CollectionRow);
+  node:
+    | ({ __typename: "Song" } & SongRow)
+    | ({ __typename: "Artist" } & ArtistRow)
+    | ({ __typename: "Collection" } & CollectionRow);
 };

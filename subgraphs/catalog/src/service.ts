@@ -2,8 +2,26 @@
 // environment; tests pass their own). createCatalog makes everything but the listening socket,
 // so tests can also run the schema in process.
 import path from "node:path";
-import { bullPrefix, CalendarDate, createAuthenticator, createJobs, createLogger, createOutbox, createPubSub, createRedis, DateTime } from "@melodi/kit";
-import { schemaModule, startEventConsumer, startSubgraph, storeHealth, type CreatedSubgraph, type RunningService, type ServiceConfig } from "@melodi/kit";
+import {
+  bullPrefix,
+  CalendarDate,
+  createAuthenticator,
+  createJobs,
+  createLogger,
+  createOutbox,
+  createPubSub,
+  createRedis,
+  DateTime,
+} from "@melodi/kit";
+import {
+  schemaModule,
+  startEventConsumer,
+  startSubgraph,
+  storeHealth,
+  type CreatedSubgraph,
+  type RunningService,
+  type ServiceConfig,
+} from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
@@ -22,7 +40,13 @@ import { events } from "./events.ts";
 import { createTranscoder } from "./media/transcode.ts";
 import { createUploadCleanup } from "./media/cleanup.ts";
 import { createSearchCache } from "./search/cache.ts";
-import { createMediaAuthRoute, createMediaRoute, createUrlSigner, MEDIA_AUTH_PATH, MEDIA_PATH } from "./media/streaming.ts";
+import {
+  createMediaAuthRoute,
+  createMediaRoute,
+  createUrlSigner,
+  MEDIA_AUTH_PATH,
+  MEDIA_PATH,
+} from "./media/streaming.ts";
 
 export interface CatalogConfig extends ServiceConfig {
   /** How long a search result is cached (0: off). Default 60 s. */
@@ -52,10 +76,21 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
   const mediaSettings = mediaConfig(config.media);
   const storage = createLocalStorage(path.join(mediaSettings.dir, "store"));
   let ownUrl = "";
-  const urls = createUrlSigner({ secret: mediaSettings.urlSecret, ttlSeconds: mediaSettings.urlTtlSeconds, publicUrl: () => mediaSettings.publicUrl ?? ownUrl });
+  const urls = createUrlSigner({
+    secret: mediaSettings.urlSecret,
+    ttlSeconds: mediaSettings.urlTtlSeconds,
+    publicUrl: () => mediaSettings.publicUrl ?? ownUrl,
+  });
   const uploadLog = log.child({ component: "uploads" });
   const uploadLocker = createUploadLocker(redis, pubsub, { log: uploadLog });
-  const uploads = createUploads({ dir: path.join(mediaSettings.dir, "uploads"), limits: mediaSettings, authenticator, db, log: uploadLog, locker: uploadLocker });
+  const uploads = createUploads({
+    dir: path.join(mediaSettings.dir, "uploads"),
+    limits: mediaSettings,
+    authenticator,
+    db,
+    log: uploadLog,
+    locker: uploadLocker,
+  });
   const transcoder = createTranscoder({
     db,
     storage,
@@ -77,9 +112,22 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
     worker: mediaSettings.worker,
   });
   // Events from other subgraphs, and catalog's own (none yet: the relay runs for those to come).
-  startEventConsumer({ subgraph: "catalog", db, jobs, log: log.child({ component: "events" }), handlers: events.handlers });
+  startEventConsumer({
+    subgraph: "catalog",
+    db,
+    jobs,
+    log: log.child({ component: "events" }),
+    handlers: events.handlers,
+  });
   const outboxLog = log.child({ component: "outbox" });
-  const outbox = createOutbox({ db, schema: "catalog", produces: events.produces, redisUrl: config.redisUrl, prefix: queuePrefix, log: outboxLog });
+  const outbox = createOutbox({
+    db,
+    schema: "catalog",
+    produces: events.produces,
+    redisUrl: config.redisUrl,
+    prefix: queuePrefix,
+    log: outboxLog,
+  });
   const searchCache = createSearchCache(redis, config.searchCacheTtlSeconds ?? 60);
   // Writes made outside this service (seeds, migrations) must not be hidden by old entries.
   await searchCache.changed();

@@ -17,7 +17,9 @@ export const rules = {
     .string()
     .trim()
     .max(80, { error: "Slug must be at most 80 characters." })
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: "Slug may contain only lower-case letters, digits and single dashes." }),
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+      error: "Slug may contain only lower-case letters, digits and single dashes.",
+    }),
   url: z
     .string()
     .trim()
@@ -26,15 +28,32 @@ export const rules = {
   biography: z.string().trim().max(5000, { error: "Biography must be at most 5000 characters." }),
   caption: z.string().trim().max(200, { error: "Caption must be at most 200 characters." }),
   note: z.string().trim().max(280, { error: "Note must be at most 280 characters." }),
-  durationMs: z.number().int().min(1000, { error: "Duration must be at least 1 second." }).max(7_200_000, { error: "Duration must be at most 2 hours." }),
-  discNumber: z.number().int().min(1, { error: "Disc number must be at least 1." }).max(20, { error: "Disc number must be at most 20." }),
-  trackNumber: z.number().int().min(1, { error: "Track number must be at least 1." }).max(200, { error: "Track number must be at most 200." }),
+  durationMs: z
+    .number()
+    .int()
+    .min(1000, { error: "Duration must be at least 1 second." })
+    .max(7_200_000, { error: "Duration must be at most 2 hours." }),
+  discNumber: z
+    .number()
+    .int()
+    .min(1, { error: "Disc number must be at least 1." })
+    .max(20, { error: "Disc number must be at most 20." }),
+  trackNumber: z
+    .number()
+    .int()
+    .min(1, { error: "Track number must be at least 1." })
+    .max(200, { error: "Track number must be at most 200." }),
   id: z.string().refine(isUuid, { error: "Not a valid id." }),
   genreSlugs: z.array(z.string().max(60)).max(10, { error: "At most 10 genres." }),
   artistIds: z.array(z.string().refine(isUuid, { error: "Not a valid id." })).max(10, { error: "At most 10 artists." }),
 };
 
-const FIELD_CODES: Record<string, UserErrorCode> = { slug: "INVALID_SLUG", imageUrl: "INVALID_URL", coverUrl: "INVALID_URL", url: "INVALID_URL" };
+const FIELD_CODES: Record<string, UserErrorCode> = {
+  slug: "INVALID_SLUG",
+  imageUrl: "INVALID_URL",
+  coverUrl: "INVALID_URL",
+  url: "INVALID_URL",
+};
 
 function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
   const field = String(issue.path.findLast((p) => typeof p === "string") ?? "");

@@ -61,7 +61,13 @@ export function verifyAccessToken(token: string, keys: Record<string, string | K
     if (err instanceof jwt.TokenExpiredError) throw unauthenticated("Access token has expired.");
     throw unauthenticated("Access token is invalid.");
   }
-  if (typeof payload !== "object" || typeof payload.sub !== "string" || !isRole(payload.role) || typeof payload.sid !== "string" || typeof payload.tv !== "number") {
+  if (
+    typeof payload !== "object" ||
+    typeof payload.sub !== "string" ||
+    !isRole(payload.role) ||
+    typeof payload.sid !== "string" ||
+    typeof payload.tv !== "number"
+  ) {
     throw unauthenticated("Access token is invalid.");
   }
   return { sub: payload.sub, role: payload.role, sid: payload.sid, tv: payload.tv };
@@ -128,8 +134,14 @@ export function createAuthenticator(opts: { keys: PublicKeys; redis: Redis }): A
       const token = bearerToken(authorization);
       if (!token) return null;
       const claims = verifyAccessToken(token, keys);
-      const [currentVersion, sessionRevoked] = await opts.redis.mget(revocationKeys.tokenVersion(claims.sub), revocationKeys.session(claims.sid));
-      if ((currentVersion !== null && currentVersion !== undefined && claims.tv < Number(currentVersion)) || sessionRevoked) {
+      const [currentVersion, sessionRevoked] = await opts.redis.mget(
+        revocationKeys.tokenVersion(claims.sub),
+        revocationKeys.session(claims.sid),
+      );
+      if (
+        (currentVersion !== null && currentVersion !== undefined && claims.tv < Number(currentVersion)) ||
+        sessionRevoked
+      ) {
         throw unauthenticated("Access token has been revoked.");
       }
       return { id: claims.sub, role: claims.role, sessionId: claims.sid };

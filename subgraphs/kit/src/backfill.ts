@@ -55,7 +55,9 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillReport[]>
     if (!produced) opts.log.warn({ type }, "back-fill: no subgraph produces this type");
   }
   for (const producer of opts.producers) {
-    const types = entry.consumes.filter((t) => (producer.events.produces as readonly string[]).includes(t)) as EventType[];
+    const types = entry.consumes.filter((t) =>
+      (producer.events.produces as readonly string[]).includes(t),
+    ) as EventType[];
     const fromState = types.filter((t) => producer.events.currentState?.[t]);
     const fromOutbox = types.filter((t) => !fromState.includes(t));
     for (const type of fromState) {

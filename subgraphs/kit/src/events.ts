@@ -81,18 +81,32 @@ export const queueOf = (subgraph: string) => `events-${subgraph}`;
 export const RELAY_TAG = "/* outbox relay */";
 
 /** Retries of a failing consumer: exponential from 1 s (1, 2, 4 … 16,384 s), about 9 hours in all. */
-export const EVENT_JOB_DEFAULTS = { attempts: 16, backoff: { type: "exponential", delay: 1000 }, removeOnComplete: 1000, removeOnFail: false } as const;
+export const EVENT_JOB_DEFAULTS = {
+  attempts: 16,
+  backoff: { type: "exponential", delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: false,
+} as const;
 
 /**
  * Queues events for a consumer, one job per event with the event's id as job id: BullMQ adds
  * nothing for an id it still holds, and the consumer's ProcessedEvent skips one it applied.
  */
-export async function enqueueEvents(jobs: Jobs, consumer: string, events: DomainEvent[], timeoutMs = 5000): Promise<void> {
+export async function enqueueEvents(
+  jobs: Jobs,
+  consumer: string,
+  events: DomainEvent[],
+  timeoutMs = 5000,
+): Promise<void> {
   if (events.length === 0) return;
   const name = queueOf(consumer);
   try {
     const bulk = events.map((data) => ({ name: data.type, data, opts: { jobId: data.id } }));
-    await withTimeout(jobs.queue<DomainEvent>(name, EVENT_JOB_DEFAULTS).addBulk(bulk), timeoutMs, `Redis did not answer within ${timeoutMs} ms`);
+    await withTimeout(
+      jobs.queue<DomainEvent>(name, EVENT_JOB_DEFAULTS).addBulk(bulk),
+      timeoutMs,
+      `Redis did not answer within ${timeoutMs} ms`,
+    );
   } catch (err) {
     // A queue whose set-up failed (Redis was down) stays failed: start afresh next time.
     void jobs.discard(name);
@@ -106,7 +120,12 @@ interface OutboxRow {
   payload: EventPayloads[EventType];
   createdAt: Date;
 }
-const toEvent = (row: OutboxRow): DomainEvent => ({ id: row.id, type: row.type, payload: row.payload, occurredAt: new Date(row.createdAt).toISOString() });
+const toEvent = (row: OutboxRow): DomainEvent => ({
+  id: row.id,
+  type: row.type,
+  payload: row.payload,
+  occurredAt: new Date(row.createdAt).toISOString(),
+});
 
 /**
  * A page of `schema`'s outbox, oldest first: the undelivered events of `types` (the relay), or
@@ -126,7 +145,12 @@ export async function readOutbox(
     "undelivered" in page
       ? await db.$queryRawUnsafe<OutboxRow[]>(`${select} AND "deliveredAt" IS NULL ${order}`, types)
       : after
-        ? await db.$queryRawUnsafe<OutboxRow[]>(`${select} AND ("createdAt", "id") > ($2::timestamp, $3::uuid) ${order}`, types, after.occurredAt, after.id)
+        ? await db.$queryRawUnsafe<OutboxRow[]>(
+            `${select} AND ("createdAt", "id") > ($2::timestamp, $3::uuid) ${order}`,
+            types,
+            after.occurredAt,
+            after.id,
+          )
         : await db.$queryRawUnsafe<OutboxRow[]>(`${select} ${order}`, types);
   return rows.map(toEvent);
 }
@@ -198,12 +222,16 @@ export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbo
     const events = await readOutbox(opts.db, opts.schema, known, { undelivered: true }, BATCH);
     const perConsumer = new Map<string, DomainEvent[]>();
     for (const event of events) {
-      for (const consumer of consumersOf(event.type, manifest)) perConsumer.set(consumer, [...(perConsumer.get(consumer) ?? []), event]);
+      for (const consumer of consumersOf(event.type, manifest))
+        perConsumer.set(consumer, [...(perConsumer.get(consumer) ?? []), event]);
     }
     for (const [consumer, list] of perConsumer) await enqueueEvents(jobs, consumer, list);
     if (events.length === 0) return 0;
     const ids = events.map((e) => e.id);
-    await opts.db.$executeRawUnsafe(`${RELAY_TAG} UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`, ids);
+    await opts.db.$executeRawUnsafe(
+      `${RELAY_TAG} UPDATE ${outbox} SET "deliveredAt" = now() WHERE "id" = ANY($1::uuid[]) AND "deliveredAt" IS NULL`,
+      ids,
+    );
     return events.length;
   }
 
@@ -217,10 +245,16 @@ export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbo
     }
     if (Date.now() - lastCleanup > 3600_000) {
       lastCleanup = Date.now();
-      await opts.db.$executeRawUnsafe(`${RELAY_TAG} DELETE FROM ${outbox} WHERE "deliveredAt" < now() - interval '${KEEP_DELIVERED}'`);
+      await opts.db.$executeRawUnsafe(
+        `${RELAY_TAG} DELETE FROM ${outbox} WHERE "deliveredAt" < now() - interval '${KEEP_DELIVERED}'`,
+      );
       const waiting = `${RELAY_TAG} SELECT count(*)::int AS n FROM ${outbox} WHERE "deliveredAt" IS NULL AND NOT ("type" = ANY($1::text[]))`;
       const [unknown] = await opts.db.$queryRawUnsafe<{ n: number }[]>(waiting, known);
-      if (unknown && unknown.n > 0) opts.log.error({ events: unknown.n }, "outbox relay: events of types this relay does not know wait undelivered");
+      if (unknown && unknown.n > 0)
+        opts.log.error(
+          { events: unknown.n },
+          "outbox relay: events of types this relay does not know wait undelivered",
+        );
     }
     return total;
   }
@@ -242,7 +276,9 @@ export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbo
   }
 
   function tick() {
-    void flush().catch((err: unknown) => opts.log.warn({ err }, "outbox relay: events stay in the outbox until the next try"));
+    void flush().catch((err: unknown) =>
+      opts.log.warn({ err }, "outbox relay: events stay in the outbox until the next try"),
+    );
   }
   const timer = opts.autostart === false ? undefined : setInterval(tick, opts.intervalMs ?? 1000);
   timer?.unref();
@@ -250,7 +286,12 @@ export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbo
   return {
     async record(tx, type, payload) {
       const id = randomUUID();
-      await tx.$executeRawUnsafe(`INSERT INTO ${outbox} ("id", "type", "payload") VALUES ($1::uuid, $2, $3::jsonb)`, id, type, JSON.stringify(payload));
+      await tx.$executeRawUnsafe(
+        `INSERT INTO ${outbox} ("id", "type", "payload") VALUES ($1::uuid, $2, $3::jsonb)`,
+        id,
+        type,
+        JSON.stringify(payload),
+      );
       return id;
     },
     nudge: () => {
@@ -270,7 +311,12 @@ export function createOutbox<P extends EventType>(opts: OutboxOptions<P>): Outbo
  * Applies one event once: its handler and the `ProcessedEvent` record share a transaction, and
  * an event already recorded is skipped. Returns whether it was applied now.
  */
-export async function applyEvent(db: TransactionalDb, schema: string, handlers: EventHandlers, event: DomainEvent): Promise<boolean> {
+export async function applyEvent(
+  db: TransactionalDb,
+  schema: string,
+  handlers: EventHandlers,
+  event: DomainEvent,
+): Promise<boolean> {
   const handler = handlers[event.type] as EventHandler<EventType> | undefined;
   if (!handler) return false;
   return db.$transaction(async (tx) => {
@@ -286,10 +332,17 @@ export async function applyEvent(db: TransactionalDb, schema: string, handlers: 
 }
 
 /** How a subgraph's handlers differ from what its subgraphs.json entry says it consumes. */
-export function handlerMismatch(subgraph: string, handlers: EventHandlers, manifest = loadManifest()): { unhandled: string[]; undeclared: string[] } {
+export function handlerMismatch(
+  subgraph: string,
+  handlers: EventHandlers,
+  manifest = loadManifest(),
+): { unhandled: string[]; undeclared: string[] } {
   const consumes = manifest.subgraphs.find((s) => s.name === subgraph)?.consumes ?? [];
   const handled = Object.keys(handlers);
-  return { unhandled: consumes.filter((t) => !handled.includes(t)), undeclared: handled.filter((t) => !consumes.includes(t)) };
+  return {
+    unhandled: consumes.filter((t) => !handled.includes(t)),
+    undeclared: handled.filter((t) => !consumes.includes(t)),
+  };
 }
 
 export interface EventConsumerOptions {
@@ -310,13 +363,18 @@ export interface EventConsumerOptions {
 export function startEventConsumer(opts: EventConsumerOptions): void {
   const { unhandled, undeclared } = handlerMismatch(opts.subgraph, opts.handlers, opts.manifest);
   if (unhandled.length || undeclared.length) {
-    throw new Error(`${opts.subgraph}: subgraphs.json consumes [${unhandled}] with no handler, and handlers [${undeclared}] are not in its consumes`);
+    throw new Error(
+      `${opts.subgraph}: subgraphs.json consumes [${unhandled}] with no handler, and handlers [${undeclared}] are not in its consumes`,
+    );
   }
   opts.jobs.worker<DomainEvent>(
     queueOf(opts.subgraph),
     async (job) => {
       const applied = await applyEvent(opts.db, opts.subgraph, opts.handlers, job.data);
-      opts.log.info({ eventId: job.data.id, type: job.data.type, applied }, applied ? "event applied" : "event skipped (already applied or not ours)");
+      opts.log.info(
+        { eventId: job.data.id, type: job.data.type, applied },
+        applied ? "event applied" : "event skipped (already applied or not ours)",
+      );
     },
     { concurrency: 4, describe: (job) => ({ eventId: job.data.id, type: job.data.type }) },
   );

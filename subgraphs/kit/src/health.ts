@@ -27,7 +27,9 @@ async function runCheck(check: () => Promise<unknown>, timeoutMs: number): Promi
 }
 
 export async function checkHealth(service: string, checks: HealthChecks, timeoutMs = 2000): Promise<HealthReport> {
-  const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const));
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
+  );
   const results = Object.fromEntries(entries);
   return { status: entries.every(([, r]) => r.status === "ok") ? "ok" : "down", service, checks: results };
 }

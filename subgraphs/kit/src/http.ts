@@ -74,9 +74,18 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<stri
   });
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -116,7 +125,11 @@ export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOpt
         } catch (err) {
           if (err instanceof BodyTooLargeError) {
             res.setHeader("connection", "close");
-            return sendJson(res, 413, graphQLErrorBody(`Request body is larger than ${maxBodyBytes} bytes.`, "PAYLOAD_TOO_LARGE"));
+            return sendJson(
+              res,
+              413,
+              graphQLErrorBody(`Request body is larger than ${maxBodyBytes} bytes.`, "PAYLOAD_TOO_LARGE"),
+            );
           }
           throw err;
         }

@@ -52,15 +52,24 @@ export interface Jobs {
   /** A worker taking the queue's jobs, on a connection of its own (BullMQ blocks on it). */
   worker<T = unknown>(name: string, process: (job: Job<T>) => Promise<unknown>, opts?: WorkerOptions<T>): Worker<T>;
   /** Creates or updates the repeatable schedule `id` of `queue`: one schedule, whoever calls it. */
-  schedule<T = unknown>(queue: string, id: string, repeat: Repeat, job?: { name?: string; data?: T; opts?: JobDefaults }): Promise<void>;
+  schedule<T = unknown>(
+    queue: string,
+    id: string,
+    repeat: Repeat,
+    job?: { name?: string; data?: T; opts?: JobDefaults },
+  ): Promise<void>;
   /** The schedule as BullMQ holds it, or undefined. */
-  scheduled(queue: string, id: string): Promise<{ id: string; every: number | null; pattern: string | null; next: number | null } | undefined>;
+  scheduled(
+    queue: string,
+    id: string,
+  ): Promise<{ id: string; every: number | null; pattern: string | null; next: number | null } | undefined>;
   /** Stops the workers (letting running jobs finish), then the queues and connections. */
   close(): Promise<void>;
 }
 
 /** Inside a processor: whether this run is the job's last attempt. */
-export const isLastAttempt = (job: Job, err?: unknown) => err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+export const isLastAttempt = (job: Job, err?: unknown) =>
+  err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
 export function createJobs(opts: JobsOptions): Jobs {
   const connection = opts.failFast
@@ -117,11 +126,17 @@ export function createJobs(opts: JobsOptions): Jobs {
       return worker;
     },
     async schedule(name, id, repeat, job = {}) {
-      await queue(name).upsertJobScheduler(id, repeat, { name: job.name ?? id, data: job.data, opts: { ...JOB_DEFAULTS, ...job.opts } });
+      await queue(name).upsertJobScheduler(id, repeat, {
+        name: job.name ?? id,
+        data: job.data,
+        opts: { ...JOB_DEFAULTS, ...job.opts },
+      });
     },
     async scheduled(name, id) {
       const found = await queue(name).getJobScheduler(id);
-      return found ? { id: found.key, every: found.every ?? null, pattern: found.pattern ?? null, next: found.next ?? null } : undefined;
+      return found
+        ? { id: found.key, every: found.every ?? null, pattern: found.pattern ?? null, next: found.next ?? null }
+        : undefined;
     },
     async close() {
       await Promise.all(workers.map(({ worker }) => worker.close()));

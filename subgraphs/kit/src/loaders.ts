@@ -25,9 +25,20 @@ export function byIds<T extends { id: string }>(load: (ids: string[]) => Promise
  * key with none. With `fold`, each key's rows become one value instead, e.g. a count from a
  * groupBy row (`fold` also gets `[]` for a key with no row, so it gives the empty value).
  */
-export function grouped<K extends string, R>(keyOf: (row: R) => K, load: (keys: K[]) => Promise<R[]>): DataLoader<K, R[]>;
-export function grouped<K extends string, R, V>(keyOf: (row: R) => K, load: (keys: K[]) => Promise<R[]>, fold: (rows: R[]) => V): DataLoader<K, V>;
-export function grouped<K extends string, R, V>(keyOf: (row: R) => K, load: (keys: K[]) => Promise<R[]>, fold?: (rows: R[]) => V): DataLoader<K, V | R[]> {
+export function grouped<K extends string, R>(
+  keyOf: (row: R) => K,
+  load: (keys: K[]) => Promise<R[]>,
+): DataLoader<K, R[]>;
+export function grouped<K extends string, R, V>(
+  keyOf: (row: R) => K,
+  load: (keys: K[]) => Promise<R[]>,
+  fold: (rows: R[]) => V,
+): DataLoader<K, V>;
+export function grouped<K extends string, R, V>(
+  keyOf: (row: R) => K,
+  load: (keys: K[]) => Promise<R[]>,
+  fold?: (rows: R[]) => V,
+): DataLoader<K, V | R[]> {
   return new DataLoader<K, V | R[]>(async (keys) => {
     const rows = await load([...keys]);
     const map = new Map<string, R[]>();
@@ -46,7 +57,10 @@ export function grouped<K extends string, R, V>(keyOf: (row: R) => K, load: (key
  * viewer every answer is false and no statement is sent; `load` gets the viewer's id and the
  * ids asked about, and returns those in the set.
  */
-export function viewerSet(viewer: Viewer | null, load: (viewerId: string, ids: string[]) => Promise<Iterable<string>>): DataLoader<string, boolean> {
+export function viewerSet(
+  viewer: Viewer | null,
+  load: (viewerId: string, ids: string[]) => Promise<Iterable<string>>,
+): DataLoader<string, boolean> {
   return new DataLoader<string, boolean>(async (ids) => {
     if (!viewer) return ids.map(() => false);
     const found = new Set(await load(viewer.id, [...ids]));

@@ -52,24 +52,31 @@ export function parseManifest(text: string): Manifest {
   if (!Array.isArray(raw.subgraphs) || raw.subgraphs.length === 0) fail("subgraphs must be a non-empty list");
   const seen = new Set<string>();
   const ports = new Set<number>([raw.router.port as number]);
-  const subgraphs = raw.subgraphs.map((entry: Partial<Record<keyof SubgraphEntry, unknown>>, i: number): SubgraphEntry => {
-    const name = entry.name;
-    if (typeof name !== "string" || !NAME.test(name)) fail(`subgraphs[${i}].name must match ${NAME}`);
-    if (seen.has(name)) fail(`subgraph ${name} is listed twice`);
-    seen.add(name);
-    if (!Number.isInteger(entry.port) || ports.has(entry.port as number)) fail(`${name}.port must be an integer no other service uses`);
-    ports.add(entry.port as number);
-    const env = (entry.env ?? {}) as { required?: unknown; optional?: unknown };
-    const mappers = entry.mappers ?? {};
-    if (typeof mappers !== "object" || Object.values(mappers).some((v) => typeof v !== "string")) fail(`${name}.mappers must map type names to model names`);
-    return {
-      name,
-      port: entry.port as number,
-      env: { required: strings(env.required ?? [], `${name}.env.required`), optional: strings(env.optional ?? [], `${name}.env.optional`) },
-      consumes: strings(entry.consumes ?? [], `${name}.consumes`),
-      mappers: mappers as Record<string, string>,
-    };
-  });
+  const subgraphs = raw.subgraphs.map(
+    (entry: Partial<Record<keyof SubgraphEntry, unknown>>, i: number): SubgraphEntry => {
+      const name = entry.name;
+      if (typeof name !== "string" || !NAME.test(name)) fail(`subgraphs[${i}].name must match ${NAME}`);
+      if (seen.has(name)) fail(`subgraph ${name} is listed twice`);
+      seen.add(name);
+      if (!Number.isInteger(entry.port) || ports.has(entry.port as number))
+        fail(`${name}.port must be an integer no other service uses`);
+      ports.add(entry.port as number);
+      const env = (entry.env ?? {}) as { required?: unknown; optional?: unknown };
+      const mappers = entry.mappers ?? {};
+      if (typeof mappers !== "object" || Object.values(mappers).some((v) => typeof v !== "string"))
+        fail(`${name}.mappers must map type names to model names`);
+      return {
+        name,
+        port: entry.port as number,
+        env: {
+          required: strings(env.required ?? [], `${name}.env.required`),
+          optional: strings(env.optional ?? [], `${name}.env.optional`),
+        },
+        consumes: strings(entry.consumes ?? [], `${name}.consumes`),
+        mappers: mappers as Record<string, string>,
+      };
+    },
+  );
   return { router: { port: raw.router.port as number }, subgraphs };
 }
 

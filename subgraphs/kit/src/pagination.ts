@@ -45,7 +45,8 @@ const MAX_TIME_MS = 8.64e15;
 
 function partIs(value: unknown, kind: CursorPart): boolean {
   if (kind === "uuid") return isUuid(value);
-  if (kind === "time") return typeof value === "number" && Number.isSafeInteger(value) && Math.abs(value) <= MAX_TIME_MS;
+  if (kind === "time")
+    return typeof value === "number" && Number.isSafeInteger(value) && Math.abs(value) <= MAX_TIME_MS;
   return typeof value === kind;
 }
 
@@ -66,7 +67,13 @@ export function decodeCursor(cursor: string, shape: CursorPart[]): (string | num
  * Builds a connection from `rows` fetched with `limit + 1`: the extra row only tells that a
  * next page exists.
  */
-export function toConnection<R, T>(rows: R[], limit: number, cursorOf: (row: R) => string, nodeOf: (row: R) => T, hasPrevious: boolean): Connection<T> {
+export function toConnection<R, T>(
+  rows: R[],
+  limit: number,
+  cursorOf: (row: R) => string,
+  nodeOf: (row: R) => T,
+  hasPrevious: boolean,
+): Connection<T> {
   const page = rows.slice(0, limit);
   const edges = page.map((row) => ({ cursor: cursorOf(row), node: nodeOf(row) }));
   return {

@@ -36,7 +36,8 @@ export interface PubSub {
 export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const prefix = redis.options.keyPrefix ?? "";
-  const bounded = <T>(work: Promise<T>, what: string) => withTimeout(work, timeoutMs, `Redis did not ${what} within ${timeoutMs} ms`);
+  const bounded = <T>(work: Promise<T>, what: string) =>
+    withTimeout(work, timeoutMs, `Redis did not ${what} within ${timeoutMs} ms`);
   /** Full channel name → its handlers, and the subscription Redis confirms (or not). */
   const channels = new Map<string, { handlers: Set<MessageHandler>; confirmed: Promise<unknown> }>();
   let subscriber: Redis | undefined;
@@ -45,7 +46,9 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
   const deliver = (channel: string, message: string) => {
     for (const handler of channels.get(channel)?.handlers ?? []) {
       try {
-        void Promise.resolve(handler(message)).catch((err: unknown) => opts.log?.warn({ err, channel }, "pub/sub handler failed"));
+        void Promise.resolve(handler(message)).catch((err: unknown) =>
+          opts.log?.warn({ err, channel }, "pub/sub handler failed"),
+        );
       } catch (err) {
         opts.log?.warn({ err, channel }, "pub/sub handler failed");
       }
@@ -63,7 +66,11 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
     sub.on("ready", () => {
       const wanted = [...channels.keys()];
       if (wanted.length === 0) return;
-      sub.subscribe(...wanted).catch((err: unknown) => opts.log?.warn({ err }, "pub/sub: re-subscribing failed; tried again on the next reconnect"));
+      sub
+        .subscribe(...wanted)
+        .catch((err: unknown) =>
+          opts.log?.warn({ err }, "pub/sub: re-subscribing failed; tried again on the next reconnect"),
+        );
     });
     subscriber = sub;
     return sub;
@@ -95,7 +102,10 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
       let entry = channels.get(full);
       if (!entry) {
         // The first handler of a channel subscribes; later ones wait for the same confirmation.
-        entry = { handlers: new Set(), confirmed: ready(sub).then(() => bounded(sub.subscribe(full), "confirm a subscription")) };
+        entry = {
+          handlers: new Set(),
+          confirmed: ready(sub).then(() => bounded(sub.subscribe(full), "confirm a subscription")),
+        };
         entry.confirmed.catch(() => {}); // awaited below
         channels.set(full, entry);
       }

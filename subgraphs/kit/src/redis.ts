@@ -15,5 +15,11 @@ export const bullPrefix = (keyPrefix?: string) => `${keyPrefix ?? DEFAULT_KEY_PR
 export function createRedis(url: string, keyPrefix = DEFAULT_KEY_PREFIX()): Redis {
   // Auto-pipelining: commands issued in the same tick by concurrent requests (token revocation
   // check, rate limit) share one write to Redis.
-  return new Redis(url, { keyPrefix, maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false, enableAutoPipelining: true });
+  return new Redis(url, {
+    keyPrefix,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    lazyConnect: false,
+    enableAutoPipelining: true,
+  });
 }

@@ -6,7 +6,10 @@ import type http from "node:http";
 import { readFileSync } from "node:fs";
 import { parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from "@apollo/server/plugin/landingPage/default";
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from "@apollo/server/plugin/landingPage/default";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
 import type { Authenticator, Viewer } from "./auth.ts";
@@ -34,7 +37,10 @@ export interface SubgraphModule<TContext> {
  * looser, hence the one cast here rather than in every service.
  */
 export function schemaModule<TContext>(base: string, file: string, resolvers: object): SubgraphModule<TContext> {
-  return { typeDefs: parse(readFileSync(new URL(file, base), "utf8")), resolvers: resolvers as GraphQLResolverMap<TContext> };
+  return {
+    typeDefs: parse(readFileSync(new URL(file, base), "utf8")),
+    resolvers: resolvers as GraphQLResolverMap<TContext>,
+  };
 }
 
 /**
@@ -43,10 +49,16 @@ export function schemaModule<TContext>(base: string, file: string, resolvers: ob
  * drift; scripts/subgraphs.ts and codegen.ts read the same file.
  */
 const SHARED_SDL_PATH = new URL("./shared.graphql", import.meta.url);
-const sharedModule = <TContext>(): SubgraphModule<TContext> => ({ typeDefs: parse(readFileSync(SHARED_SDL_PATH, "utf8")), resolvers: {} });
+const sharedModule = <TContext>(): SubgraphModule<TContext> => ({
+  typeDefs: parse(readFileSync(SHARED_SDL_PATH, "utf8")),
+  resolvers: {},
+});
 
 /** `/health` checks of a subgraph's own stores: its database and Redis. */
-export function storeHealth(db: { $queryRaw(query: TemplateStringsArray): PromiseLike<unknown> }, redis: { ping(): Promise<unknown> }): HealthChecks {
+export function storeHealth(
+  db: { $queryRaw(query: TemplateStringsArray): PromiseLike<unknown> },
+  redis: { ping(): Promise<unknown> },
+): HealthChecks {
   return { database: () => Promise.resolve(db.$queryRaw`SELECT 1`), redis: () => redis.ping() };
 }
 
@@ -81,7 +93,10 @@ function requestLogPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
       const started = performance.now();
       return {
         async willSendResponse({ operationName, errors }) {
-          contextValue.log?.info({ operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 }, "operation");
+          contextValue.log?.info(
+            { operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 },
+            "operation",
+          );
         },
       };
     },
@@ -99,12 +114,18 @@ export function clientIpOf(req: http.IncomingMessage, trustedHops: number): stri
   const peer = req.socket.remoteAddress ?? "unknown";
   if (trustedHops <= 0) return peer;
   const header = req.headers["x-forwarded-for"];
-  const entries = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((e) => e.trim()).filter(Boolean);
+  const entries = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
   return entries[entries.length - trustedHops] ?? peer;
 }
 
 /** What the schema and its execution need: no HTTP, no tokens. */
-export type SubgraphSchemaOptions<TContext extends RequestBase> = Pick<SubgraphOptions<TContext>, "modules" | "log" | "createContext" | "development">;
+export type SubgraphSchemaOptions<TContext extends RequestBase> = Pick<
+  SubgraphOptions<TContext>,
+  "modules" | "log" | "createContext" | "development"
+>;
 
 /** One GraphQL operation, as a client sends it. */
 export interface OperationRequest {
@@ -126,13 +147,18 @@ export interface BuiltSubgraph<TContext extends RequestBase> {
    * taken as given: tokens are verified by the HTTP front only), through the same plugins and
    * error masking as a request over HTTP.
    */
-  execute<TData = Record<string, unknown>>(request: OperationRequest, base: RequestBase): Promise<OperationResult<TData>>;
+  execute<TData = Record<string, unknown>>(
+    request: OperationRequest,
+    base: RequestBase,
+  ): Promise<OperationResult<TData>>;
   /** Stops the server (not the stores: those are the service's `onStop`). */
   stop(): Promise<void>;
 }
 
 /** The Apollo Server of a subgraph, started but not listening. */
-export async function buildSubgraph<TContext extends RequestBase>(opts: SubgraphSchemaOptions<TContext>): Promise<BuiltSubgraph<TContext>> {
+export async function buildSubgraph<TContext extends RequestBase>(
+  opts: SubgraphSchemaOptions<TContext>,
+): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]),
@@ -147,7 +173,9 @@ export async function buildSubgraph<TContext extends RequestBase>(opts: Subgraph
       requestLogPlugin<TContext>(),
       // Traces are for Apollo's hosted reporting, which we do not use; they cost CPU per field.
       ApolloServerPluginInlineTraceDisabled(),
-      development ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      development
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
     ],
   });
   await server.start();
@@ -174,7 +202,11 @@ export interface CreatedSubgraph<TContext extends RequestBase, TServices> {
 }
 
 /** Builds the subgraph and serves it over HTTP, with `/health` and the service's own routes. */
-export async function startSubgraph<TContext extends RequestBase>(opts: SubgraphOptions<TContext>, port: number, host = "127.0.0.1"): Promise<RunningService> {
+export async function startSubgraph<TContext extends RequestBase>(
+  opts: SubgraphOptions<TContext>,
+  port: number,
+  host = "127.0.0.1",
+): Promise<RunningService> {
   const { server, stop } = await buildSubgraph(opts);
 
   const httpServer = createHttpFront<TContext>({

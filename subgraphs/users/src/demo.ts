@@ -7,7 +7,11 @@ import { DEMO_ARTIST_EMAIL, ensureAdmin, seedDemoUsers } from "./seed.ts";
 export async function seedDemo({ databaseUrl, env, log, shared }: DemoSeed): Promise<void> {
   const db = createDb({ databaseUrl, poolSize: 2 });
   try {
-    const admin = { email: env.ADMIN_EMAIL ?? "admin@melodi.local", password: env.ADMIN_PASSWORD ?? "change-me-admin", handle: env.ADMIN_HANDLE ?? "admin" };
+    const admin = {
+      email: env.ADMIN_EMAIL ?? "admin@melodi.local",
+      password: env.ADMIN_PASSWORD ?? "change-me-admin",
+      handle: env.ADMIN_HANDLE ?? "admin",
+    };
     const made = await ensureAdmin(db, admin);
     const demo = await seedDemoUsers(db);
     if (demo) log(`seeded ${demo} demo users (password "listen-to-melodi", e.g. ana@demo.melodi.app)`);

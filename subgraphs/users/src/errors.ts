@@ -8,4 +8,3 @@ export type UsersUserError = UserError<UserErrorCode>;
 export function fail(code: UserErrorCode, message: string, field?: string[]): UsersUserError {
   return userError(code, message, field);
 }
-

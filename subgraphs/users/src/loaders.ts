@@ -12,19 +12,26 @@ export function createLoaders(db: Db, viewer: Viewer | null) {
 
     followerCount: grouped(
       (row) => row.followeeId,
-      (ids: string[]) => db.follow.groupBy({ by: ["followeeId"], where: { followeeId: { in: ids } }, _count: { _all: true } }),
+      (ids: string[]) =>
+        db.follow.groupBy({ by: ["followeeId"], where: { followeeId: { in: ids } }, _count: { _all: true } }),
       count,
     ),
 
     followingCount: grouped(
       (row) => row.followerId,
-      (ids: string[]) => db.follow.groupBy({ by: ["followerId"], where: { followerId: { in: ids } }, _count: { _all: true } }),
+      (ids: string[]) =>
+        db.follow.groupBy({ by: ["followerId"], where: { followerId: { in: ids } }, _count: { _all: true } }),
       count,
     ),
 
     /** Whether the viewer follows each given user. */
     viewerFollows: viewerSet(viewer, async (viewerId, ids) =>
-      (await db.follow.findMany({ where: { followerId: viewerId, followeeId: { in: ids } }, select: { followeeId: true } })).map((row) => row.followeeId),
+      (
+        await db.follow.findMany({
+          where: { followerId: viewerId, followeeId: { in: ids } },
+          select: { followeeId: true },
+        })
+      ).map((row) => row.followeeId),
     ),
   };
 }

@@ -20,12 +20,16 @@ export async function ensureAdmin(db: Db, admin: AdminSeed): Promise<{ id: strin
   const email = admin.email.trim().toLowerCase();
   const existing = await db.user.findUnique({ where: { email } });
   if (existing) {
-    if (existing.role !== "ADMIN") throw new SeedError(`ADMIN_EMAIL ${email} belongs to an account with role ${existing.role}; choose another email, or change its role as an admin.`);
+    if (existing.role !== "ADMIN")
+      throw new SeedError(
+        `ADMIN_EMAIL ${email} belongs to an account with role ${existing.role}; choose another email, or change its role as an admin.`,
+      );
     return { id: existing.id, created: false };
   }
   if (admin.password.length < 10) throw new SeedError("ADMIN_PASSWORD must be at least 10 characters.");
   const handleKey = admin.handle.toLowerCase();
-  if (await db.profile.findUnique({ where: { handleKey } })) throw new SeedError(`The handle "${admin.handle}" is taken; set ADMIN_HANDLE to another one.`);
+  if (await db.profile.findUnique({ where: { handleKey } }))
+    throw new SeedError(`The handle "${admin.handle}" is taken; set ADMIN_HANDLE to another one.`);
   const user = await db.user.create({
     data: {
       email,
@@ -46,7 +50,12 @@ const DEMO_USERS = [
   { handle: "diego", displayName: "Diego Ruiz", bio: "Guitar, amps, more guitar." },
   { handle: "elena", displayName: "Elena Sanz", bio: "Classical for focus." },
   { handle: "fer", displayName: "Fer Castillo", bio: "Producer. Beats daily." },
-  { handle: "nova", displayName: "Nova Ríos", bio: "Artist account: manages ten artists of the demo catalog.", role: "ARTIST" as const },
+  {
+    handle: "nova",
+    displayName: "Nova Ríos",
+    bio: "Artist account: manages ten artists of the demo catalog.",
+    role: "ARTIST" as const,
+  },
 ];
 
 /** The demo ARTIST account, which manages part of the demo catalog. */
@@ -64,13 +73,17 @@ export async function seedDemoUsers(db: Db): Promise<number> {
           email: `${demo.handle}@demo.melodi.app`,
           role: "role" in demo ? demo.role : "USER",
           credential: { create: { passwordHash } },
-          profile: { create: { handle: demo.handle, handleKey: demo.handle, displayName: demo.displayName, bio: demo.bio } },
+          profile: {
+            create: { handle: demo.handle, handleKey: demo.handle, displayName: demo.displayName, bio: demo.bio },
+          },
         },
       });
       ids.push(user.id);
     }
     // Everyone follows the next two people round the circle, so every profile has followers.
-    const follows = ids.flatMap((id, i) => [1, 2].map((step) => ({ followerId: id, followeeId: ids[(i + step) % ids.length]! })));
+    const follows = ids.flatMap((id, i) =>
+      [1, 2].map((step) => ({ followerId: id, followeeId: ids[(i + step) % ids.length]! })),
+    );
     await tx.follow.createMany({ data: follows });
     return ids.length;
   });

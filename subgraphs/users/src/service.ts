@@ -1,7 +1,17 @@
 // Builds and starts the users subgraph from explicit settings (main.ts reads them from the
 // environment; tests pass their own). createUsers makes everything but the listening socket,
 // so tests can also run the schema in process.
-import { bullPrefix, createAuthenticator, createLogger, createOutbox, createRedis, DateTime, schemaModule, startSubgraph, storeHealth } from "@melodi/kit";
+import {
+  bullPrefix,
+  createAuthenticator,
+  createLogger,
+  createOutbox,
+  createRedis,
+  DateTime,
+  schemaModule,
+  startSubgraph,
+  storeHealth,
+} from "@melodi/kit";
 import type { CreatedSubgraph, RunningService, ServiceConfig } from "@melodi/kit";
 import type { Context, Services } from "./context.ts";
 import { createDb } from "./db.ts";
@@ -20,7 +30,9 @@ export interface UsersConfig extends ServiceConfig {
 }
 
 /** The users subgraph's stores, schema and context, not listening; `subgraph.onStop` closes the stores. */
-export async function createUsers(config: Omit<UsersConfig, "port" | "host">): Promise<CreatedSubgraph<Context, Services>> {
+export async function createUsers(
+  config: Omit<UsersConfig, "port" | "host">,
+): Promise<CreatedSubgraph<Context, Services>> {
   const log = config.log ?? createLogger("users");
   const db = createDb({ databaseUrl: config.databaseUrl, onQuery: config.onQuery });
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
@@ -32,7 +44,13 @@ export async function createUsers(config: Omit<UsersConfig, "port" | "host">): P
     prefix: bullPrefix(config.redisKeyPrefix),
     log: log.child({ component: "outbox" }),
   });
-  const services: Services = { db, redis, signingKey: config.signingKey, limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS), outbox };
+  const services: Services = {
+    db,
+    redis,
+    signingKey: config.signingKey,
+    limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS),
+    outbox,
+  };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
   const modules = [

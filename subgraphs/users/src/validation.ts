@@ -35,7 +35,9 @@ export const handle = z
   .trim()
   .min(LIMITS.handleMin, { error: `Handle must be at least ${LIMITS.handleMin} characters.` })
   .max(LIMITS.handleMax, { error: `Handle must be at most ${LIMITS.handleMax} characters.` })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "Handle may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit." });
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+    error: "Handle may contain only letters, digits, '_', '.' and '-', and must start with a letter or digit.",
+  });
 
 export const displayName = z
   .string()
@@ -43,7 +45,10 @@ export const displayName = z
   .min(1, { error: "Display name must not be empty." })
   .max(LIMITS.displayNameMax, { error: `Display name must be at most ${LIMITS.displayNameMax} characters.` });
 
-export const bio = z.string().trim().max(LIMITS.bioMax, { error: `Bio must be at most ${LIMITS.bioMax} characters.` });
+export const bio = z
+  .string()
+  .trim()
+  .max(LIMITS.bioMax, { error: `Bio must be at most ${LIMITS.bioMax} characters.` });
 
 export const avatarUrl = z
   .string()

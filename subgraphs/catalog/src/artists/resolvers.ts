@@ -3,7 +3,15 @@ import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../db.ts";
-import { adminChange, canManage, canSeeArtist, managedArtist, requireManager, visibleArtist, visibleArtistsOf } from "../access.ts";
+import {
+  adminChange,
+  canManage,
+  canSeeArtist,
+  managedArtist,
+  requireManager,
+  visibleArtist,
+  visibleArtistsOf,
+} from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
 import { searchable, slugify } from "../text.ts";
@@ -27,7 +35,10 @@ const updateInput = z.object({
 const aboutInput = z.object({
   artistId: z.string(),
   biography: rules.biography.nullish(),
-  images: z.array(z.object({ url: rules.url, caption: rules.caption.nullish() })).max(20, { error: "At most 20 images." }).nullish(),
+  images: z
+    .array(z.object({ url: rules.url, caption: rules.caption.nullish() }))
+    .max(20, { error: "At most 20 images." })
+    .nullish(),
 });
 
 const SLUG_TAKEN = () => fail("SLUG_TAKEN", "Another artist already uses this slug.", ["input", "slug"]);
@@ -70,7 +81,10 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref) => ({ id: ref.id }),
     async artistProfiles(user, _args, ctx) {
       const links = await ctx.loaders.managedArtists.load(user.id);
-      return visibleArtistsOf(ctx, links.map((l) => l.artistId));
+      return visibleArtistsOf(
+        ctx,
+        links.map((l) => l.artistId),
+      );
     },
   },
 
@@ -109,7 +123,11 @@ export const resolvers: Resolvers = {
       const genres = await genreIdsFor(ctx.db, genreSlugs ?? [], ["input", "genreSlugs"]);
       if (!genres.ok) return { artist: null, userErrors: genres.userErrors };
       const finalSlug = slug ?? slugify(name);
-      if (!finalSlug) return { artist: null, userErrors: [fail("INVALID_SLUG", "Give a slug: none can be made from this name.", ["input", "slug"])] };
+      if (!finalSlug)
+        return {
+          artist: null,
+          userErrors: [fail("INVALID_SLUG", "Give a slug: none can be made from this name.", ["input", "slug"])],
+        };
       const managers = viewer.role === "ADMIN" ? [...new Set(managerUserIds ?? [])] : [viewer.id];
       try {
         const artist = await ctx.db.artist.create({
@@ -173,7 +191,14 @@ export const resolvers: Resolvers = {
         if (biography != null) await tx.artist.update({ where: { id: artist.id }, data: { biography } });
         if (images) {
           await tx.aboutImage.deleteMany({ where: { artistId: artist.id } });
-          await tx.aboutImage.createMany({ data: images.map((image, position) => ({ artistId: artist.id, url: image.url, caption: image.caption ?? "", position })) });
+          await tx.aboutImage.createMany({
+            data: images.map((image, position) => ({
+              artistId: artist.id,
+              url: image.url,
+              caption: image.caption ?? "",
+              position,
+            })),
+          });
         }
       });
       return { artist: await reload(ctx, artist.id), userErrors: [] };
@@ -188,14 +213,24 @@ export const resolvers: Resolvers = {
     },
 
     async setArtistVisible(_parent, { input }, ctx) {
-      const changed = await adminChange(ctx, input.artistId, (id) => ctx.loaders.artist.load(id), () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } }));
+      const changed = await adminChange(
+        ctx,
+        input.artistId,
+        (id) => ctx.loaders.artist.load(id),
+        () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } }),
+      );
       if (!changed) return { artist: null, userErrors: [notFound.artist()] };
       await ctx.searchCache.changed();
       return { artist: await reload(ctx, input.artistId), userErrors: [] };
     },
 
     async setArtistVerified(_parent, { input }, ctx) {
-      const changed = await adminChange(ctx, input.artistId, (id) => ctx.loaders.artist.load(id), () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVerified: input.isVerified } }));
+      const changed = await adminChange(
+        ctx,
+        input.artistId,
+        (id) => ctx.loaders.artist.load(id),
+        () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVerified: input.isVerified } }),
+      );
       if (!changed) return { artist: null, userErrors: [notFound.artist()] };
       return { artist: await reload(ctx, input.artistId), userErrors: [] };
     },

@@ -6,7 +6,11 @@ import type { CollectionType, Prisma } from "../db.ts";
 import type { ArtistRow } from "../models.ts";
 import { canManage, listenerWhere } from "../access.ts";
 
-export async function collectionPage(ctx: Context, scope: { artist?: ArtistRow; type?: CollectionType | null }, args: PageArgs) {
+export async function collectionPage(
+  ctx: Context,
+  scope: { artist?: ArtistRow; type?: CollectionType | null },
+  args: PageArgs,
+) {
   const limit = pageSize(args);
   const seeAll = scope.artist ? await canManage(ctx, scope.artist.id) : false;
   const where: Prisma.CollectionWhereInput = {
@@ -20,9 +24,22 @@ export async function collectionPage(ctx: Context, scope: { artist?: ArtistRow; 
     after = { OR: [{ releaseDate: { lt: new Date(time) } }, { releaseDate: new Date(time), id: { lt: id } }] };
   }
   const [rows, totalCount] = await Promise.all([
-    ctx.db.collection.findMany({ where: { AND: [where, after] }, orderBy: [{ releaseDate: "desc" }, { id: "desc" }], take: limit + 1 }),
+    ctx.db.collection.findMany({
+      where: { AND: [where, after] },
+      orderBy: [{ releaseDate: "desc" }, { id: "desc" }],
+      take: limit + 1,
+    }),
     ctx.db.collection.count({ where }),
   ]);
   for (const row of rows) ctx.loaders.collection.prime(row.id, row);
-  return { ...toConnection(rows, limit, (row) => encodeCursor([row.releaseDate.getTime(), row.id]), (row) => row, Boolean(args.after)), totalCount };
+  return {
+    ...toConnection(
+      rows,
+      limit,
+      (row) => encodeCursor([row.releaseDate.getTime(), row.id]),
+      (row) => row,
+      Boolean(args.after),
+    ),
+    totalCount,
+  };
 }

@@ -1,7 +1,15 @@
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
-import { adminChange, canSeeArtist, managedArtist, managedCollection, visibleArtistsOf, visibleCollection, visibleTracks } from "../access.ts";
+import {
+  adminChange,
+  canSeeArtist,
+  managedArtist,
+  managedCollection,
+  visibleArtistsOf,
+  visibleCollection,
+  visibleTracks,
+} from "../access.ts";
 import { fail, notFound, type CatalogUserError } from "../errors.ts";
 import { searchable } from "../text.ts";
 import { parseInput, rules } from "../validation.ts";
@@ -27,13 +35,17 @@ const updateInput = z.object({
 });
 const reorderInput = z.object({
   collectionId: z.string(),
-  tracks: z.array(z.object({ songId: z.string(), discNumber: rules.discNumber.nullish(), trackNumber: rules.trackNumber })).max(200, { error: "At most 200 tracks." }),
+  tracks: z
+    .array(z.object({ songId: z.string(), discNumber: rules.discNumber.nullish(), trackNumber: rules.trackNumber }))
+    .max(200, { error: "At most 200 tracks." }),
 });
 
 /** Featured artists must exist and be visible to the caller; others are a typed error. */
 export async function checkArtists(ctx: Context, ids: string[], field: string[]) {
   const rows = await ctx.loaders.artist.loadMany(ids);
-  const seen = await Promise.all(rows.map(async (row) => !!row && !(row instanceof Error) && (await canSeeArtist(ctx, row))));
+  const seen = await Promise.all(
+    rows.map(async (row) => !!row && !(row instanceof Error) && (await canSeeArtist(ctx, row))),
+  );
   const missing = ids.find((_, i) => !seen[i]);
   return missing ? [fail("ARTIST_NOT_FOUND", `No artist with id ${missing}.`, field)] : [];
 }
@@ -47,19 +59,29 @@ async function reload(ctx: Context, id: string) {
 }
 
 /** A new track order must give every song of the release exactly one free position. */
-function checkOrder(tracks: { songId: string; discNumber: number; trackNumber: number }[], songIds: Set<string>): CatalogUserError | null {
+function checkOrder(
+  tracks: { songId: string; discNumber: number; trackNumber: number }[],
+  songIds: Set<string>,
+): CatalogUserError | null {
   const seenSongs = new Set<string>();
   const seenPositions = new Set<string>();
   for (const [i, track] of tracks.entries()) {
     const field = ["input", "tracks", String(i)];
-    if (!songIds.has(track.songId)) return fail("SONG_NOT_FOUND", "This song is not on this release.", [...field, "songId"]);
-    if (seenSongs.has(track.songId)) return fail("DUPLICATE_SONG", "A song can have only one position.", [...field, "songId"]);
+    if (!songIds.has(track.songId))
+      return fail("SONG_NOT_FOUND", "This song is not on this release.", [...field, "songId"]);
+    if (seenSongs.has(track.songId))
+      return fail("DUPLICATE_SONG", "A song can have only one position.", [...field, "songId"]);
     const position = `${track.discNumber}:${track.trackNumber}`;
-    if (seenPositions.has(position)) return fail("TRACK_POSITION_TAKEN", `Disc ${track.discNumber}, track ${track.trackNumber} is given twice.`, [...field, "trackNumber"]);
+    if (seenPositions.has(position))
+      return fail("TRACK_POSITION_TAKEN", `Disc ${track.discNumber}, track ${track.trackNumber} is given twice.`, [
+        ...field,
+        "trackNumber",
+      ]);
     seenSongs.add(track.songId);
     seenPositions.add(position);
   }
-  if (seenSongs.size !== songIds.size) return fail("TRACKS_INCOMPLETE", "Give a position for every song of the release.", ["input", "tracks"]);
+  if (seenSongs.size !== songIds.size)
+    return fail("TRACKS_INCOMPLETE", "Give a position for every song of the release.", ["input", "tracks"]);
   return null;
 }
 
@@ -78,13 +100,17 @@ export const resolvers: Resolvers = {
       return artist;
     },
     async featuredArtists(collection, _args, ctx) {
-      return visibleArtistsOf(ctx, (await ctx.loaders.collectionFeatured.load(collection.id)).map((f) => f.artistId));
+      return visibleArtistsOf(
+        ctx,
+        (await ctx.loaders.collectionFeatured.load(collection.id)).map((f) => f.artistId),
+      );
     },
     async tracks(collection, _args, ctx) {
       return (await visibleTracks(ctx, collection.id)).map((song) => ({ song }));
     },
     trackCount: async (collection, _args, ctx) => (await visibleTracks(ctx, collection.id)).length,
-    totalDurationMs: async (collection, _args, ctx) => (await visibleTracks(ctx, collection.id)).reduce((sum, song) => sum + song.durationMs, 0),
+    totalDurationMs: async (collection, _args, ctx) =>
+      (await visibleTracks(ctx, collection.id)).reduce((sum, song) => sum + song.durationMs, 0),
   },
 
   Track: {
@@ -124,7 +150,9 @@ export const resolvers: Resolvers = {
       const parsed = parseInput(updateInput, input);
       if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
       const { type, title, releaseDate, coverUrl, featuredArtistIds } = parsed.value;
-      const featured = featuredArtistIds ? [...new Set(featuredArtistIds)].filter((id) => id !== collection.primaryArtistId) : null;
+      const featured = featuredArtistIds
+        ? [...new Set(featuredArtistIds)].filter((id) => id !== collection.primaryArtistId)
+        : null;
       if (featured) {
         const missing = await checkArtists(ctx, featured, ["input", "featuredArtistIds"]);
         if (missing.length) return { collection: null, userErrors: missing };
@@ -142,7 +170,9 @@ export const resolvers: Resolvers = {
         });
         if (featured) {
           await tx.collectionArtist.deleteMany({ where: { collectionId: collection.id } });
-          await tx.collectionArtist.createMany({ data: featured.map((artistId, position) => ({ collectionId: collection.id, artistId, position })) });
+          await tx.collectionArtist.createMany({
+            data: featured.map((artistId, position) => ({ collectionId: collection.id, artistId, position })),
+          });
         }
       });
       await ctx.searchCache.changed();
@@ -158,7 +188,12 @@ export const resolvers: Resolvers = {
     },
 
     async setCollectionVisible(_parent, { input }, ctx) {
-      const changed = await adminChange(ctx, input.collectionId, (id) => ctx.loaders.collection.load(id), () => ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } }));
+      const changed = await adminChange(
+        ctx,
+        input.collectionId,
+        (id) => ctx.loaders.collection.load(id),
+        () => ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } }),
+      );
       if (!changed) return { collection: null, userErrors: [notFound.collection()] };
       await ctx.searchCache.changed();
       return { collection: await reload(ctx, input.collectionId), userErrors: [] };
@@ -169,7 +204,11 @@ export const resolvers: Resolvers = {
       if (!collection) return { collection: null, userErrors: [notFound.collection()] };
       const parsed = parseInput(reorderInput, input);
       if (!parsed.ok) return { collection: null, userErrors: parsed.userErrors };
-      const tracks = parsed.value.tracks.map((t) => ({ songId: t.songId, discNumber: t.discNumber ?? 1, trackNumber: t.trackNumber }));
+      const tracks = parsed.value.tracks.map((t) => ({
+        songId: t.songId,
+        discNumber: t.discNumber ?? 1,
+        trackNumber: t.trackNumber,
+      }));
       // The release row is locked for the check and the move, and createSong takes the same
       // lock: a song added meanwhile cannot be left out of the new order.
       const outcome = await ctx.db.$transaction(async (tx) => {

@@ -20,11 +20,24 @@ export const resolvers: Resolvers = {
         after = { OR: [{ name: { gt: name } }, { name, id: { gt: id } }] };
       }
       const [rows, totalCount] = await Promise.all([
-        ctx.db.artist.findMany({ where: { AND: [where, after] }, orderBy: [{ name: "asc" }, { id: "asc" }], take: limit + 1 }),
+        ctx.db.artist.findMany({
+          where: { AND: [where, after] },
+          orderBy: [{ name: "asc" }, { id: "asc" }],
+          take: limit + 1,
+        }),
         ctx.db.artist.count({ where }),
       ]);
       for (const row of rows) ctx.loaders.artist.prime(row.id, row);
-      return { ...toConnection(rows, limit, (row) => encodeCursor([row.name, row.id]), (row) => row, Boolean(args.after)), totalCount };
+      return {
+        ...toConnection(
+          rows,
+          limit,
+          (row) => encodeCursor([row.name, row.id]),
+          (row) => row,
+          Boolean(args.after),
+        ),
+        totalCount,
+      };
     },
 
     async songs(genre, args, ctx) {
@@ -36,11 +49,24 @@ export const resolvers: Resolvers = {
         after = { OR: [{ createdAt: { lt: new Date(time) } }, { createdAt: new Date(time), id: { lt: id } }] };
       }
       const [rows, totalCount] = await Promise.all([
-        ctx.db.song.findMany({ where: { AND: [where, after] }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1 }),
+        ctx.db.song.findMany({
+          where: { AND: [where, after] },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          take: limit + 1,
+        }),
         ctx.db.song.count({ where }),
       ]);
       for (const row of rows) ctx.loaders.song.prime(row.id, row);
-      return { ...toConnection(rows, limit, (row) => encodeCursor([row.createdAt.getTime(), row.id]), (row) => row, Boolean(args.after)), totalCount };
+      return {
+        ...toConnection(
+          rows,
+          limit,
+          (row) => encodeCursor([row.createdAt.getTime(), row.id]),
+          (row) => row,
+          Boolean(args.after),
+        ),
+        totalCount,
+      };
     },
   },
 };

@@ -15,10 +15,18 @@ export interface MediaLimits {
 
 export type CheckResult =
   | { ok: true; contentType: string; extension: string; durationMs: number | null }
-  | { ok: false; reason: string; /** HTTP status for the uploading client. */ status: 413 | 415 | 422 };
+  | { ok: false; reason: string /** HTTP status for the uploading client. */; status: 413 | 415 | 422 };
 
 /** Detected extension → the extension files are stored and served under. */
-const AUDIO: Record<string, string> = { mp3: "mp3", wav: "wav", flac: "flac", m4a: "m4a", aac: "aac", ogg: "ogg", opus: "ogg" };
+const AUDIO: Record<string, string> = {
+  mp3: "mp3",
+  wav: "wav",
+  flac: "flac",
+  m4a: "m4a",
+  aac: "aac",
+  ogg: "ogg",
+  opus: "ogg",
+};
 const IMAGE: Record<string, string> = { jpg: "jpg", png: "png", webp: "webp" };
 
 export const MIN_DURATION_MS = 1000;
@@ -28,10 +36,16 @@ export function limitFor(kind: MediaKindName, limits: MediaLimits): number {
   return kind === "audio" ? limits.maxAudioBytes : limits.maxImageBytes;
 }
 
-export async function checkUpload(file: string, kind: MediaKindName, size: number, limits: MediaLimits): Promise<CheckResult> {
+export async function checkUpload(
+  file: string,
+  kind: MediaKindName,
+  size: number,
+  limits: MediaLimits,
+): Promise<CheckResult> {
   if (size <= 0) return { ok: false, reason: "The file is empty.", status: 422 };
   const limit = limitFor(kind, limits);
-  if (size > limit) return { ok: false, reason: `The file is larger than the ${kind} limit of ${limit} bytes.`, status: 413 };
+  if (size > limit)
+    return { ok: false, reason: `The file is larger than the ${kind} limit of ${limit} bytes.`, status: 413 };
   const type = await fileTypeFromFile(file).catch(() => undefined);
   const allowed = kind === "audio" ? AUDIO : IMAGE;
   const extension = type ? allowed[type.ext] : undefined;
@@ -47,7 +61,8 @@ export async function checkUpload(file: string, kind: MediaKindName, size: numbe
   } catch {
     seconds = undefined;
   }
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return { ok: false, reason: "The audio could not be decoded: no duration found.", status: 422 };
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0)
+    return { ok: false, reason: "The audio could not be decoded: no duration found.", status: 422 };
   const durationMs = Math.round(seconds * 1000);
   if (durationMs < MIN_DURATION_MS) return { ok: false, reason: "The audio is shorter than 1 second.", status: 422 };
   if (durationMs > MAX_DURATION_MS) return { ok: false, reason: "The audio is longer than 2 hours.", status: 422 };

@@ -49,15 +49,24 @@ export async function createUploadCleanup(opts: CleanupOptions): Promise<UploadC
     const ids = stale.map((row) => row.id);
     // `attachedAt: null` again: an upload attached since the read above is kept (its file has
     // already moved into storage, so removing its upload-folder copy below is a no-op).
-    const removed = ids.length ? await opts.db.mediaUpload.deleteMany({ where: { id: { in: ids }, attachedAt: null } }) : { count: 0 };
+    const removed = ids.length
+      ? await opts.db.mediaUpload.deleteMany({ where: { id: { in: ids }, attachedAt: null } })
+      : { count: 0 };
     for (const id of ids) await opts.uploads.discard(id);
-    const rejected = await opts.db.mediaUpload.deleteMany({ where: { rejectedReason: { not: null }, createdAt: { lt: new Date(now - rejectedMaxAge) } } });
+    const rejected = await opts.db.mediaUpload.deleteMany({
+      where: { rejectedReason: { not: null }, createdAt: { lt: new Date(now - rejectedMaxAge) } },
+    });
     const result = { expiredUnfinished, unattachedRemoved: removed.count, rejectedForgotten: rejected.count };
     opts.log.info(result, "upload clean-up");
     return result;
   }
 
-  await opts.jobs.schedule(QUEUE, SCHEDULER, { every: opts.everyMs ?? HOUR_MS }, { opts: { attempts: 3, backoff: { type: "exponential", delay: 60_000 } } });
+  await opts.jobs.schedule(
+    QUEUE,
+    SCHEDULER,
+    { every: opts.everyMs ?? HOUR_MS },
+    { opts: { attempts: 3, backoff: { type: "exponential", delay: 60_000 } } },
+  );
   if (opts.worker) opts.jobs.worker(QUEUE, () => runOnce());
 
   return {

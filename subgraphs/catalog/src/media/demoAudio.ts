@@ -34,7 +34,19 @@ export async function seedDemoAudio(db: Db, storage: MediaStorage, ffmpegPath: s
       tones.push([]);
       for (const { kbps } of RENDITIONS) {
         const file = path.join(work, `${n}-${kbps}.mp3`);
-        await run(ffmpegPath, ["-v", "error", "-f", "lavfi", "-i", `sine=frequency=${hz}:duration=${SECONDS}`, "-ac", "2", "-b:a", `${kbps}k`, file]);
+        await run(ffmpegPath, [
+          "-v",
+          "error",
+          "-f",
+          "lavfi",
+          "-i",
+          `sine=frequency=${hz}:duration=${SECONDS}`,
+          "-ac",
+          "2",
+          "-b:a",
+          `${kbps}k`,
+          file,
+        ]);
         tones[n]!.push(file);
       }
     }
@@ -48,7 +60,14 @@ export async function seedDemoAudio(db: Db, storage: MediaStorage, ffmpegPath: s
     }
     await db.$transaction([
       db.songAudio.createMany({
-        data: audios.map((a) => ({ id: a.id, songId: a.songId, uploadId: crypto.randomUUID(), status: "READY" as const, durationMs: SECONDS * 1000, originalKey: renditionKey(a.id, 320) })),
+        data: audios.map((a) => ({
+          id: a.id,
+          songId: a.songId,
+          uploadId: crypto.randomUUID(),
+          status: "READY" as const,
+          durationMs: SECONDS * 1000,
+          originalKey: renditionKey(a.id, 320),
+        })),
       }),
       db.$executeRaw`UPDATE "catalog"."Song" AS s SET "audioId" = v.audio, "audioStatus" = 'READY', "durationMs" = ${SECONDS * 1000}
         FROM unnest(${audios.map((a) => a.songId)}::uuid[], ${audios.map((a) => a.id)}::uuid[]) AS v(song, audio) WHERE s.id = v.song`,

@@ -28,7 +28,13 @@ const giveBuffer = (buffer: Buffer) => {
  * turns out shorter than that, the connection is destroyed rather than ended, so the client sees
  * a truncated transfer, not a short body under a longer Content-Length.
  */
-export async function writeFileRange(res: http.ServerResponse, path: string, start: number, length: number, opts: { stallTimeoutMs?: number } = {}): Promise<void> {
+export async function writeFileRange(
+  res: http.ServerResponse,
+  path: string,
+  start: number,
+  length: number,
+  opts: { stallTimeoutMs?: number } = {},
+): Promise<void> {
   const stallTimeoutMs = opts.stallTimeoutMs ?? 60_000;
   const file = await open(path, "r");
   let inFlight = 0;

@@ -17,19 +17,35 @@ const UPLOAD_FIELD = ["input", "uploadId"];
 type UploadRow = NonNullable<Awaited<ReturnType<Context["db"]["mediaUpload"]["findUnique"]>>>;
 
 /** The caller's finished, accepted, unused upload of the given kind, or the userError saying why not. */
-async function usableUpload(ctx: Context, uploadId: string, kind: "AUDIO" | "IMAGE"): Promise<{ upload: UploadRow } | { error: CatalogUserError }> {
+async function usableUpload(
+  ctx: Context,
+  uploadId: string,
+  kind: "AUDIO" | "IMAGE",
+): Promise<{ upload: UploadRow } | { error: CatalogUserError }> {
   const viewer = requireRole(ctx.viewer, "ARTIST", "ADMIN");
   const upload = isUuid(uploadId) ? await ctx.db.mediaUpload.findUnique({ where: { id: uploadId } }) : null;
   if (!upload || (upload.uploaderId !== viewer.id && viewer.role !== "ADMIN")) {
     return { error: fail("UPLOAD_NOT_FOUND", "No finished upload with this id.", UPLOAD_FIELD) };
   }
-  if (upload.rejectedReason) return { error: fail("UPLOAD_REJECTED", `This upload was rejected: ${upload.rejectedReason}`, UPLOAD_FIELD) };
-  if (upload.kind !== kind) return { error: fail("UPLOAD_WRONG_KIND", `This mutation takes ${kind === "AUDIO" ? "an audio" : "an image"} upload.`, UPLOAD_FIELD) };
-  if (upload.attachedAt) return { error: fail("UPLOAD_ALREADY_USED", "This upload is already attached; upload the file again.", UPLOAD_FIELD) };
+  if (upload.rejectedReason)
+    return { error: fail("UPLOAD_REJECTED", `This upload was rejected: ${upload.rejectedReason}`, UPLOAD_FIELD) };
+  if (upload.kind !== kind)
+    return {
+      error: fail(
+        "UPLOAD_WRONG_KIND",
+        `This mutation takes ${kind === "AUDIO" ? "an audio" : "an image"} upload.`,
+        UPLOAD_FIELD,
+      ),
+    };
+  if (upload.attachedAt)
+    return {
+      error: fail("UPLOAD_ALREADY_USED", "This upload is already attached; upload the file again.", UPLOAD_FIELD),
+    };
   return { upload };
 }
 
-const ALREADY_USED = () => fail("UPLOAD_ALREADY_USED", "This upload is already attached; upload the file again.", UPLOAD_FIELD);
+const ALREADY_USED = () =>
+  fail("UPLOAD_ALREADY_USED", "This upload is already attached; upload the file again.", UPLOAD_FIELD);
 
 class AlreadyUsed extends Error {}
 
@@ -38,10 +54,18 @@ class AlreadyUsed extends Error {}
  * the upload's own file goes only after the commit. If anything fails, including the commit,
  * nothing is written, the stored copy is removed and the upload stays usable.
  */
-async function attach<T>(ctx: Context, upload: UploadRow, key: string, write: (tx: Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0]) => Promise<T>): Promise<T | null> {
+async function attach<T>(
+  ctx: Context,
+  upload: UploadRow,
+  key: string,
+  write: (tx: Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0]) => Promise<T>,
+): Promise<T | null> {
   try {
     const result = await ctx.db.$transaction(async (tx) => {
-      const claimed = await tx.mediaUpload.updateMany({ where: { id: upload.id, attachedAt: null }, data: { attachedAt: new Date() } });
+      const claimed = await tx.mediaUpload.updateMany({
+        where: { id: upload.id, attachedAt: null },
+        data: { attachedAt: new Date() },
+      });
       if (claimed.count !== 1) throw new AlreadyUsed();
       const value = await write(tx);
       await ctx.media.storage.copyIn(key, ctx.media.uploads.filePath(upload.id));
@@ -75,7 +99,8 @@ export const resolvers: Resolvers = {
       return { low: low!, medium: medium!, high: high! };
     },
     async audioStatus(song, _args, ctx) {
-      if (!(await canManageSong(ctx, song))) throw forbidden("Only the artist's managers and admins may see the audio status.");
+      if (!(await canManageSong(ctx, song)))
+        throw forbidden("Only the artist's managers and admins may see the audio status.");
       return song.audioStatus ?? null;
     },
   },
@@ -90,7 +115,9 @@ export const resolvers: Resolvers = {
       const audioId = crypto.randomUUID();
       const originalKey = `audio/${audioId}/original.${upload.extension ?? "bin"}`;
       const done = await attach(ctx, upload, originalKey, async (tx) => {
-        await tx.songAudio.create({ data: { id: audioId, songId: song.id, uploadId: upload.id, durationMs: upload.durationMs ?? 0, originalKey } });
+        await tx.songAudio.create({
+          data: { id: audioId, songId: song.id, uploadId: upload.id, durationMs: upload.durationMs ?? 0, originalKey },
+        });
         await tx.song.update({ where: { id: song.id }, data: { audioStatus: "PROCESSING" } });
         return true;
       });
@@ -111,7 +138,9 @@ export const resolvers: Resolvers = {
       const usable = await usableUpload(ctx, input.uploadId, "IMAGE");
       if ("error" in usable) return { artist: null, userErrors: [usable.error] };
       const key = imageKey(usable.upload);
-      const done = await attach(ctx, usable.upload, key, (tx) => tx.artist.update({ where: { id: artist.id }, data: { imageUrl: ctx.media.urls.imageUrl(key) } }));
+      const done = await attach(ctx, usable.upload, key, (tx) =>
+        tx.artist.update({ where: { id: artist.id }, data: { imageUrl: ctx.media.urls.imageUrl(key) } }),
+      );
       if (!done) return { artist: null, userErrors: [ALREADY_USED()] };
       ctx.loaders.artist.clear(artist.id);
       return { artist: done, userErrors: [] };
@@ -123,7 +152,9 @@ export const resolvers: Resolvers = {
       const usable = await usableUpload(ctx, input.uploadId, "IMAGE");
       if ("error" in usable) return { collection: null, userErrors: [usable.error] };
       const key = imageKey(usable.upload);
-      const done = await attach(ctx, usable.upload, key, (tx) => tx.collection.update({ where: { id: collection.id }, data: { coverUrl: ctx.media.urls.imageUrl(key) } }));
+      const done = await attach(ctx, usable.upload, key, (tx) =>
+        tx.collection.update({ where: { id: collection.id }, data: { coverUrl: ctx.media.urls.imageUrl(key) } }),
+      );
       if (!done) return { collection: null, userErrors: [ALREADY_USED()] };
       ctx.loaders.collection.clear(collection.id);
       return { collection: done, userErrors: [] };
@@ -133,7 +164,11 @@ export const resolvers: Resolvers = {
       const artist = await managedArtist(ctx, input.artistId);
       if (!artist) return { artist: null, userErrors: [notFound.artist()] };
       const caption = rules.caption.safeParse(input.caption ?? "");
-      if (!caption.success) return { artist: null, userErrors: [fail("TOO_LONG", "Caption must be at most 200 characters.", ["input", "caption"])] };
+      if (!caption.success)
+        return {
+          artist: null,
+          userErrors: [fail("TOO_LONG", "Caption must be at most 200 characters.", ["input", "caption"])],
+        };
       const usable = await usableUpload(ctx, input.uploadId, "IMAGE");
       if ("error" in usable) return { artist: null, userErrors: [usable.error] };
       const key = imageKey(usable.upload);
@@ -147,8 +182,19 @@ export const resolvers: Resolvers = {
           full = true;
           throw new Error("gallery full");
         }
-        const last = await tx.aboutImage.findFirst({ where: { artistId: artist.id }, orderBy: { position: "desc" }, select: { position: true } });
-        await tx.aboutImage.create({ data: { artistId: artist.id, url: ctx.media.urls.imageUrl(key), caption: caption.data, position: (last?.position ?? -1) + 1 } });
+        const last = await tx.aboutImage.findFirst({
+          where: { artistId: artist.id },
+          orderBy: { position: "desc" },
+          select: { position: true },
+        });
+        await tx.aboutImage.create({
+          data: {
+            artistId: artist.id,
+            url: ctx.media.urls.imageUrl(key),
+            caption: caption.data,
+            position: (last?.position ?? -1) + 1,
+          },
+        });
         return true;
       }).catch((err: unknown) => {
         if (full) return "full" as const;

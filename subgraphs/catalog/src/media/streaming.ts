@@ -33,7 +33,8 @@ export interface SignerOptions {
 }
 
 export function createUrlSigner(opts: SignerOptions): UrlSigner {
-  const sign = (pathname: string, expires: string) => createHmac("sha256", opts.secret).update(`${pathname}\n${expires}`).digest("base64url");
+  const sign = (pathname: string, expires: string) =>
+    createHmac("sha256", opts.secret).update(`${pathname}\n${expires}`).digest("base64url");
   return {
     audioUrl(audioId, kbps, now = Date.now()) {
       const pathname = `${MEDIA_PATH}/audio/${audioId}/${kbps}.mp3`;
@@ -63,7 +64,12 @@ interface SendStreamInternals {
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string, cacheControl: string): Promise<void> {
   return new Promise((resolve) => {
-    const stream = send(req, path.basename(file), { root: path.dirname(file), cacheControl: false, dotfiles: "deny", index: false });
+    const stream = send(req, path.basename(file), {
+      root: path.dirname(file),
+      cacheControl: false,
+      dotfiles: "deny",
+      index: false,
+    });
     stream.on("headers", (response: http.ServerResponse) => response.setHeader("cache-control", cacheControl));
     // send decides status, headers, Range and conditional requests; the body is ours, written
     // from reused buffers (fileBody.ts) instead of send's fs.ReadStream.
@@ -111,7 +117,8 @@ function signedAudio(rawUrl: string, signer: UrlSigner): { key: string; cacheCon
 
 export function createMediaRoute(opts: { storage: MediaStorage; signer: UrlSigner }) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "method not allowed" }, { allow: "GET, HEAD" });
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return sendJson(res, 405, { error: "method not allowed" }, { allow: "GET, HEAD" });
     const url = new URL(req.url ?? "/", "http://localhost");
     if (AUDIO_PATH.test(url.pathname)) {
       const audio = signedAudio(req.url ?? "", opts.signer);

@@ -55,7 +55,11 @@ function run(file: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
-        const detail = String(stderr || err.message).trim().split("\n").slice(-3).join(" | ");
+        const detail = String(stderr || err.message)
+          .trim()
+          .split("\n")
+          .slice(-3)
+          .join(" | ");
         reject(new Error(`${path.basename(file)} failed: ${detail}`.slice(0, 400)));
       } else resolve(stdout);
     });
@@ -69,7 +73,11 @@ function run(file: string, args: string[], timeoutMs: number): Promise<string> {
 async function probeDuration(ffprobePath: string | null, file: string): Promise<number> {
   let seconds: number | undefined;
   if (ffprobePath) {
-    const out = await run(ffprobePath, ["-v", "error", "-print_format", "json", "-show_entries", "format=duration", file], 60_000);
+    const out = await run(
+      ffprobePath,
+      ["-v", "error", "-print_format", "json", "-show_entries", "format=duration", file],
+      60_000,
+    );
     seconds = Number((JSON.parse(out) as { format?: { duration?: string } }).format?.duration);
   } else {
     seconds = (await parseFile(file, { duration: true })).format.duration;
@@ -95,7 +103,10 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
 
   const ffprobe = (async () => {
     if (await executable(opts.ffprobePath)) return opts.ffprobePath;
-    opts.log.warn({ ffprobePath: opts.ffprobePath }, "ffprobe is not executable: renditions are checked with music-metadata");
+    opts.log.warn(
+      { ffprobePath: opts.ffprobePath },
+      "ffprobe is not executable: renditions are checked with music-metadata",
+    );
     return null;
   })();
 
@@ -108,11 +119,39 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
     try {
       for (const { kbps } of RENDITIONS) {
         const out = path.join(scratch, `${kbps}.mp3`);
-        await run(opts.ffmpegPath, ["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", input, "-vn", "-map_metadata", "-1", "-ac", "2", "-ar", "44100", "-codec:a", "libmp3lame", "-b:a", `${kbps}k`, "-f", "mp3", out], 15 * 60_000);
+        await run(
+          opts.ffmpegPath,
+          [
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-i",
+            input,
+            "-vn",
+            "-map_metadata",
+            "-1",
+            "-ac",
+            "2",
+            "-ar",
+            "44100",
+            "-codec:a",
+            "libmp3lame",
+            "-b:a",
+            `${kbps}k`,
+            "-f",
+            "mp3",
+            out,
+          ],
+          15 * 60_000,
+        );
         const ms = await probeDuration(await ffprobe, out);
-        if (Math.abs(ms - audio.durationMs) > Math.max(2000, audio.durationMs * 0.05)) throw new Error(`the ${kbps} kbps rendition lasts ${Math.round(ms)} ms, the original ${audio.durationMs} ms`);
+        if (Math.abs(ms - audio.durationMs) > Math.max(2000, audio.durationMs * 0.05))
+          throw new Error(`the ${kbps} kbps rendition lasts ${Math.round(ms)} ms, the original ${audio.durationMs} ms`);
       }
-      for (const { kbps } of RENDITIONS) await opts.storage.put(renditionKey(audioId, kbps), path.join(scratch, `${kbps}.mp3`));
+      for (const { kbps } of RENDITIONS)
+        await opts.storage.put(renditionKey(audioId, kbps), path.join(scratch, `${kbps}.mp3`));
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -123,10 +162,17 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
   async function publish(audioId: string): Promise<void> {
     const replaced = await opts.db.$transaction(async (tx) => {
       const audio = await tx.songAudio.update({ where: { id: audioId }, data: { status: "READY", error: null } });
-      const latest = await tx.songAudio.findFirst({ where: { songId: audio.songId }, orderBy: { createdAt: "desc" }, select: { id: true } });
+      const latest = await tx.songAudio.findFirst({
+        where: { songId: audio.songId },
+        orderBy: { createdAt: "desc" },
+        select: { id: true },
+      });
       if (latest?.id !== audioId) return audioId; // superseded: never played
       const song = await tx.song.findUnique({ where: { id: audio.songId }, select: { audioId: true } });
-      await tx.song.update({ where: { id: audio.songId }, data: { audioId, audioStatus: "READY", durationMs: audio.durationMs } });
+      await tx.song.update({
+        where: { id: audio.songId },
+        data: { audioId, audioStatus: "READY", durationMs: audio.durationMs },
+      });
       return song?.audioId ?? null;
     });
     if (replaced) await removeAudio(replaced);
@@ -139,9 +185,17 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
 
   async function fail(audioId: string, error: string): Promise<void> {
     await opts.db.$transaction(async (tx) => {
-      const audio = await tx.songAudio.update({ where: { id: audioId }, data: { status: "FAILED", error: error.slice(0, 500) } });
-      const latest = await tx.songAudio.findFirst({ where: { songId: audio.songId }, orderBy: { createdAt: "desc" }, select: { id: true } });
-      if (latest?.id === audioId) await tx.song.update({ where: { id: audio.songId }, data: { audioStatus: "FAILED" } });
+      const audio = await tx.songAudio.update({
+        where: { id: audioId },
+        data: { status: "FAILED", error: error.slice(0, 500) },
+      });
+      const latest = await tx.songAudio.findFirst({
+        where: { songId: audio.songId },
+        orderBy: { createdAt: "desc" },
+        select: { id: true },
+      });
+      if (latest?.id === audioId)
+        await tx.song.update({ where: { id: audio.songId }, data: { audioStatus: "FAILED" } });
     });
     await removeAudio(audioId);
   }
@@ -156,7 +210,11 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
     // Audio left PROCESSING for a while (its job lost, e.g. Redis was down when it was attached)
     // is queued again: the job id makes this a no-op for jobs that still exist.
     void opts.db.songAudio
-      .findMany({ where: { status: "PROCESSING", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } }, select: { id: true }, take: 1000 })
+      .findMany({
+        where: { status: "PROCESSING", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } },
+        select: { id: true },
+        take: 1000,
+      })
       .then((rows) => Promise.all(rows.map((row) => enqueue(row.id))))
       .catch((err: unknown) => opts.log.error({ err }, "could not re-queue pending audio"));
   }

@@ -35,7 +35,8 @@ const keyOf = (id: string) => `tus:lock:${id}`;
 const RELEASE_CHANNEL = "tus:lock-release";
 /** Deletes or renews the key only while it still holds this lock's token. */
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+const RENEW =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 
 export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLockerOptions = {}): UploadLocker {
   const ttlMs = opts.ttlMs ?? 30_000;
@@ -45,7 +46,10 @@ export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLoc
   const held = new Map<string, { token: string; release: RequestRelease }>();
   const onAsk = (id: string) => {
     const holder = held.get(id);
-    if (holder) void Promise.resolve(holder.release()).catch((err: unknown) => opts.log?.warn({ err, uploadId: id }, "releasing an upload lock failed"));
+    if (holder)
+      void Promise.resolve(holder.release()).catch((err: unknown) =>
+        opts.log?.warn({ err, uploadId: id }, "releasing an upload lock failed"),
+      );
   };
   // Subscribed before the first lock is taken; tried again by the next lock if it failed.
   let subscribed: Promise<() => Promise<void>> | null = null;
@@ -56,7 +60,9 @@ export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLoc
     });
     return subscribed;
   };
-  void listening().catch((err: unknown) => opts.log?.warn({ err }, "upload lock channel: not subscribed yet; the next lock tries again"));
+  void listening().catch((err: unknown) =>
+    opts.log?.warn({ err }, "upload lock channel: not subscribed yet; the next lock tries again"),
+  );
 
   function newLock(id: string): Lock {
     const token = randomUUID();
@@ -86,17 +92,20 @@ export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLoc
           opts.log?.warn({ err, uploadId: id }, `upload lock ${reason}: its request is asked to stop`);
           void Promise.resolve(requestRelease()).catch(() => {});
         };
-        renewal = setInterval(() => {
-          redis.eval(RENEW, 1, keyOf(id), token, String(ttlMs)).then(
-            (renewed) => {
-              if (renewed) renewedAt = Date.now();
-              else letGo("lost");
-            },
-            (err: unknown) => {
-              if (Date.now() - renewedAt > ttlMs / 2) letGo("not renewed in time", err);
-            },
-          );
-        }, Math.max(50, Math.floor(ttlMs / 3)));
+        renewal = setInterval(
+          () => {
+            redis.eval(RENEW, 1, keyOf(id), token, String(ttlMs)).then(
+              (renewed) => {
+                if (renewed) renewedAt = Date.now();
+                else letGo("lost");
+              },
+              (err: unknown) => {
+                if (Date.now() - renewedAt > ttlMs / 2) letGo("not renewed in time", err);
+              },
+            );
+          },
+          Math.max(50, Math.floor(ttlMs / 3)),
+        );
         renewal.unref();
       },
       async unlock() {

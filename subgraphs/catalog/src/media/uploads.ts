@@ -61,7 +61,10 @@ function kindInHeader(header: string | null): string | undefined {
 }
 
 export function createUploads(opts: UploadsOptions): Uploads {
-  const datastore = new FileStore({ directory: opts.dir, expirationPeriodInMilliseconds: opts.expireAfterMs ?? 24 * 3600_000 });
+  const datastore = new FileStore({
+    directory: opts.dir,
+    expirationPeriodInMilliseconds: opts.expireAfterMs ?? 24 * 3600_000,
+  });
   const viewers = new WeakMap<object, Viewer>();
   const fileOf = (id: string) => {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`not an upload id: ${id}`);
@@ -79,7 +82,8 @@ export function createUploads(opts: UploadsOptions): Uploads {
       throw httpError(401, "The access token is invalid, expired or revoked.");
     }
     if (!viewer) throw httpError(401, "Sign in to upload: send Authorization: Bearer <access token>.");
-    if (viewer.role !== "ARTIST" && viewer.role !== "ADMIN") throw httpError(403, "Only artist and admin accounts may upload.");
+    if (viewer.role !== "ARTIST" && viewer.role !== "ADMIN")
+      throw httpError(403, "Only artist and admin accounts may upload.");
     viewers.set(req, viewer);
     return viewer;
   }
@@ -105,13 +109,15 @@ export function createUploads(opts: UploadsOptions): Uploads {
       } catch {
         return; // unknown upload: tus answers 404
       }
-      if (uploaderId !== viewer.id && viewer.role !== "ADMIN") throw httpError(404, "The file for this url was not found.");
+      if (uploaderId !== viewer.id && viewer.role !== "ADMIN")
+        throw httpError(404, "The file for this url was not found.");
     },
     async onUploadCreate(req, upload) {
       const viewer = await authenticate(req);
       const kind = upload.metadata?.kind;
       if (!kind || !KINDS.has(kind)) throw httpError(400, "Upload-Metadata must name the kind: audio or image.");
-      if (upload.sizeIsDeferred || upload.size === undefined) throw httpError(400, "Declare the size with Upload-Length.");
+      if (upload.sizeIsDeferred || upload.size === undefined)
+        throw httpError(400, "Declare the size with Upload-Length.");
       const filename = upload.metadata?.filename;
       return { metadata: { kind, uploaderId: viewer.id, ...(filename ? { filename: filename.slice(0, 200) } : {}) } };
     },
@@ -127,7 +133,9 @@ export function createUploads(opts: UploadsOptions): Uploads {
         opts.log.info({ uploadId: upload.id, kind, reason: result.reason }, "upload rejected");
         throw httpError(result.status, result.reason);
       }
-      await opts.db.mediaUpload.create({ data: { ...row, contentType: result.contentType, extension: result.extension, durationMs: result.durationMs } });
+      await opts.db.mediaUpload.create({
+        data: { ...row, contentType: result.contentType, extension: result.extension, durationMs: result.durationMs },
+      });
       opts.log.info({ uploadId: upload.id, kind, contentType: result.contentType, size }, "upload accepted");
       return { headers: { "Upload-Content-Type": result.contentType } };
     },

@@ -26,7 +26,9 @@ export const resolvers: Resolvers = {
             return song && (await canSeeSong(ctx, song)) ? { __typename: "Song" as const, ...song } : null;
           }
           const collection = pick.collectionId ? await ctx.loaders.collection.load(pick.collectionId) : null;
-          return collection && (await canSeeCollection(ctx, collection)) ? { __typename: "Collection" as const, ...collection } : null;
+          return collection && (await canSeeCollection(ctx, collection))
+            ? { __typename: "Collection" as const, ...collection }
+            : null;
         }),
       );
       return picks.flatMap((pick, i) => (items[i] ? [{ ...pick, item: items[i] }] : []));
@@ -60,7 +62,8 @@ export const resolvers: Resolvers = {
           if (!song || song.primaryArtistId !== artist.id) errors.push(notFound.song([...field, "songId"]));
         } else if (pick.collectionId) {
           const collection = isUuid(pick.collectionId) ? await ctx.loaders.collection.load(pick.collectionId) : null;
-          if (!collection || collection.primaryArtistId !== artist.id) errors.push(notFound.collection([...field, "collectionId"]));
+          if (!collection || collection.primaryArtistId !== artist.id)
+            errors.push(notFound.collection([...field, "collectionId"]));
         }
       }
       if (errors.length) return { artist: null, userErrors: errors };
@@ -68,7 +71,13 @@ export const resolvers: Resolvers = {
       await ctx.db.$transaction([
         ctx.db.artistPick.deleteMany({ where: { artistId: artist.id } }),
         ctx.db.artistPick.createMany({
-          data: parsed.value.picks.map((pick, position) => ({ artistId: artist.id, songId: pick.songId ?? null, collectionId: pick.collectionId ?? null, note: pick.note ?? "", position })),
+          data: parsed.value.picks.map((pick, position) => ({
+            artistId: artist.id,
+            songId: pick.songId ?? null,
+            collectionId: pick.collectionId ?? null,
+            note: pick.note ?? "",
+            position,
+          })),
         }),
       ]);
       ctx.loaders.picks.clear(artist.id);

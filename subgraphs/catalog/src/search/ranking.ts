@@ -55,7 +55,9 @@ export interface FindHitsInput {
 /** The best `limit + 1` hits from `offset` on, in rank order. */
 export async function findHits(db: Db, input: FindHitsInput): Promise<Hit[]> {
   const words = [...new Set(input.q.split(" "))].slice(0, MAX_WORDS);
-  const [dictionary] = await db.$queryRaw<{ tsq: string | null; matched: number; known: boolean | null }[]>(textQuerySql(words));
+  const [dictionary] = await db.$queryRaw<{ tsq: string | null; matched: number; known: boolean | null }[]>(
+    textQuerySql(words),
+  );
   if (!dictionary?.tsq) return [];
   const want = input.offset + input.limit + 1;
   // Texts that hold two or more given words (each, or one of its alternatives) are few, even for
@@ -65,10 +67,20 @@ export async function findHits(db: Db, input: FindHitsInput): Promise<Hit[]> {
   const alternatives = Prisma.sql`to_tsquery('simple', ${dictionary.tsq})`;
 
   // Every word as typed: only possible when every word is a catalog word.
-  const exact = dictionary.known && dictionary.matched === words.length ? await rankedMatches(db, input.q, Prisma.sql`n."searchVector" @@ ${plain}`, input.kinds, want, window) : [];
+  const exact =
+    dictionary.known && dictionary.matched === words.length
+      ? await rankedMatches(db, input.q, Prisma.sql`n."searchVector" @@ ${plain}`, input.kinds, want, window)
+      : [];
   const close =
     exact.length < want
-      ? await rankedMatches(db, input.q, Prisma.sql`n."searchVector" @@ ${alternatives} AND NOT (n."searchVector" @@ ${plain})`, input.kinds, want - exact.length, window)
+      ? await rankedMatches(
+          db,
+          input.q,
+          Prisma.sql`n."searchVector" @@ ${alternatives} AND NOT (n."searchVector" @@ ${plain})`,
+          input.kinds,
+          want - exact.length,
+          window,
+        )
       : [];
   return [...exact, ...close].slice(input.offset).map(({ id, kind, score }) => ({ id, kind, score }));
 }
@@ -98,15 +110,25 @@ function textQuerySql(words: string[]): Prisma.Sql {
 
 /** Listed texts of one kind: its table and what listeners may see. */
 function listed(kind: SearchType): { table: Prisma.Sql; visible: Prisma.Sql } {
-  if (kind === "ARTIST") return { table: Prisma.sql`"catalog"."Artist"`, visible: Prisma.sql`"isPublic" AND "isVisible"` };
-  return { table: kind === "SONG" ? Prisma.sql`"catalog"."Song"` : Prisma.sql`"catalog"."Collection"`, visible: Prisma.sql`listed` };
+  if (kind === "ARTIST")
+    return { table: Prisma.sql`"catalog"."Artist"`, visible: Prisma.sql`"isPublic" AND "isVisible"` };
+  return {
+    table: kind === "SONG" ? Prisma.sql`"catalog"."Song"` : Prisma.sql`"catalog"."Collection"`,
+    visible: Prisma.sql`listed`,
+  };
 }
 
 /**
  * One statement: for each kind, the first `want` rows (in rank order) of the candidates
  * `candidates` selects from its table (id and searchLength, aliased n), with their score.
  */
-function bestOfEachKind(db: Db, q: string, kinds: SearchType[], want: number, candidates: (table: Prisma.Sql, visible: Prisma.Sql) => Prisma.Sql): Promise<RankedRow[]> {
+function bestOfEachKind(
+  db: Db,
+  q: string,
+  kinds: SearchType[],
+  want: number,
+  candidates: (table: Prisma.Sql, visible: Prisma.Sql) => Prisma.Sql,
+): Promise<RankedRow[]> {
   const perKind = kinds.map((kind) => {
     const { table, visible } = listed(kind);
     return Prisma.sql`(SELECT r.id::text AS id, ${kind}::text AS kind, r."searchLength" AS len,
@@ -117,7 +139,14 @@ function bestOfEachKind(db: Db, q: string, kinds: SearchType[], want: number, ca
 }
 
 /** The best `want` texts matching `match`, over every kind, in rank order. */
-async function rankedMatches(db: Db, q: string, match: Prisma.Sql, kinds: SearchType[], want: number, window: number): Promise<RankedRow[]> {
+async function rankedMatches(
+  db: Db,
+  q: string,
+  match: Prisma.Sql,
+  kinds: SearchType[],
+  want: number,
+  window: number,
+): Promise<RankedRow[]> {
   const byKind = new Map<SearchType, RankedRow[]>();
   if (window > 0) {
     // The shortest `window` listed texts, in rank order, tested one by one: an index-only scan
@@ -140,7 +169,11 @@ async function rankedMatches(db: Db, q: string, match: Prisma.Sql, kinds: Search
       const all = Prisma.sql`SELECT n.id, n."searchLength" FROM ${table} n WHERE ${match} AND ${visible} OFFSET 0`;
       return Prisma.sql`SELECT n.* FROM (${all}) n`;
     });
-    for (const kind of rest) byKind.set(kind, sorted.filter((row) => row.kind === kind));
+    for (const kind of rest)
+      byKind.set(
+        kind,
+        sorted.filter((row) => row.kind === kind),
+      );
   }
   return [...byKind.values()]
     .flat()

@@ -13,15 +13,21 @@ const ALL: SearchType[] = ["SONG", "ARTIST", "COLLECTION"];
 export const resolvers: Resolvers = {
   Query: {
     async search(_parent, args, ctx) {
-      if (args.query.length > MAX_QUERY_LENGTH) throw badUserInput(`query must be at most ${MAX_QUERY_LENGTH} characters.`, "query");
+      if (args.query.length > MAX_QUERY_LENGTH)
+        throw badUserInput(`query must be at most ${MAX_QUERY_LENGTH} characters.`, "query");
       const limit = pageSize(args);
       const offset = args.after ? Number(decodeCursor(args.after, ["number"])[0]) : 0;
-      if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw badUserInput("after is not a valid cursor.", "after");
+      if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET)
+        throw badUserInput("after is not a valid cursor.", "after");
       const q = searchable(args.query);
       const kinds = args.types?.length ? [...new Set(args.types)] : ALL;
       // Nothing searchable (empty, only punctuation): no results rather than an error, so a
       // search box can send every keystroke.
-      if (!q || limit === 0) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null } };
+      if (!q || limit === 0)
+        return {
+          edges: [],
+          pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null },
+        };
 
       const cached = await ctx.searchCache.lookup<Hit[]>([q, [...kinds].sort(), limit, offset]);
       let hits = cached.hit;
@@ -32,18 +38,35 @@ export const resolvers: Resolvers = {
 
       const page = hits.slice(0, limit);
       const rows = await Promise.all(
-        page.map((hit) => (hit.kind === "SONG" ? ctx.loaders.song.load(hit.id) : hit.kind === "ARTIST" ? ctx.loaders.artist.load(hit.id) : ctx.loaders.collection.load(hit.id))),
+        page.map((hit) =>
+          hit.kind === "SONG"
+            ? ctx.loaders.song.load(hit.id)
+            : hit.kind === "ARTIST"
+              ? ctx.loaders.artist.load(hit.id)
+              : ctx.loaders.collection.load(hit.id),
+        ),
       );
       const typename = { SONG: "Song", ARTIST: "Artist", COLLECTION: "Collection" } as const;
       const edges = page.flatMap((hit, i) => {
         const row = rows[i];
         // Checked again whatever the source: what listeners may see right now.
         if (!row || !("listed" in row ? row.listed : row.isPublic && row.isVisible)) return [];
-        return [{ cursor: encodeCursor([offset + i + 1]), score: Math.round(hit.score * 1000) / 1000, node: { __typename: typename[hit.kind], ...row } as never }];
+        return [
+          {
+            cursor: encodeCursor([offset + i + 1]),
+            score: Math.round(hit.score * 1000) / 1000,
+            node: { __typename: typename[hit.kind], ...row } as never,
+          },
+        ];
       });
       return {
         edges,
-        pageInfo: { hasNextPage: hits.length > limit, hasPreviousPage: offset > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+        pageInfo: {
+          hasNextPage: hits.length > limit,
+          hasPreviousPage: offset > 0,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
       };
     },
   },

@@ -27,7 +27,11 @@ const updateInput = z.object({
   genreSlugs: rules.genreSlugs.nullish(),
 });
 
-const POSITION_TAKEN = () => fail("TRACK_POSITION_TAKEN", "Another song already has this disc and track number on this release.", ["input", "trackNumber"]);
+const POSITION_TAKEN = () =>
+  fail("TRACK_POSITION_TAKEN", "Another song already has this disc and track number on this release.", [
+    "input",
+    "trackNumber",
+  ]);
 
 async function reload(ctx: Context, id: string) {
   ctx.loaders.song.clear(id);
@@ -54,7 +58,10 @@ export const resolvers: Resolvers = {
       return artist;
     },
     async featuredArtists(song, _args, ctx) {
-      return visibleArtistsOf(ctx, (await ctx.loaders.songFeatured.load(song.id)).map((f) => f.artistId));
+      return visibleArtistsOf(
+        ctx,
+        (await ctx.loaders.songFeatured.load(song.id)).map((f) => f.artistId),
+      );
     },
     genres: async (song, _args, ctx) => (await ctx.loaders.songGenres.load(song.id)).map((row) => row.genre),
   },
@@ -106,7 +113,9 @@ export const resolvers: Resolvers = {
       const parsed = parseInput(updateInput, input);
       if (!parsed.ok) return { song: null, userErrors: parsed.userErrors };
       const { title, durationMs, explicit, featuredArtistIds, genreSlugs } = parsed.value;
-      const featured = featuredArtistIds ? [...new Set(featuredArtistIds)].filter((id) => id !== song.primaryArtistId) : null;
+      const featured = featuredArtistIds
+        ? [...new Set(featuredArtistIds)].filter((id) => id !== song.primaryArtistId)
+        : null;
       if (featured) {
         const missing = await checkArtists(ctx, featured, ["input", "featuredArtistIds"]);
         if (missing.length) return { song: null, userErrors: missing };
@@ -125,7 +134,9 @@ export const resolvers: Resolvers = {
         });
         if (featured) {
           await tx.songArtist.deleteMany({ where: { songId: song.id } });
-          await tx.songArtist.createMany({ data: featured.map((artistId, position) => ({ songId: song.id, artistId, position })) });
+          await tx.songArtist.createMany({
+            data: featured.map((artistId, position) => ({ songId: song.id, artistId, position })),
+          });
         }
         if (genres) {
           await tx.songGenre.deleteMany({ where: { songId: song.id } });
@@ -145,7 +156,12 @@ export const resolvers: Resolvers = {
     },
 
     async setSongVisible(_parent, { input }, ctx) {
-      const changed = await adminChange(ctx, input.songId, (id) => ctx.loaders.song.load(id), () => ctx.db.song.update({ where: { id: input.songId }, data: { isVisible: input.isVisible } }));
+      const changed = await adminChange(
+        ctx,
+        input.songId,
+        (id) => ctx.loaders.song.load(id),
+        () => ctx.db.song.update({ where: { id: input.songId }, data: { isVisible: input.isVisible } }),
+      );
       if (!changed) return { song: null, userErrors: [notFound.song()] };
       await ctx.searchCache.changed();
       return { song: await reload(ctx, input.songId), userErrors: [] };

@@ -14,7 +14,11 @@ export interface AuthLimitSettings {
   registerPerIpPerHour: number;
 }
 
-export const DEFAULT_AUTH_LIMITS: AuthLimitSettings = { loginPerIpPerMinute: 30, failedLoginsPerAccount: 10, registerPerIpPerHour: 20 };
+export const DEFAULT_AUTH_LIMITS: AuthLimitSettings = {
+  loginPerIpPerMinute: 30,
+  failedLoginsPerAccount: 10,
+  registerPerIpPerHour: 20,
+};
 
 export function authLimitSettingsFromEnv(env: NodeJS.ProcessEnv): AuthLimitSettings {
   const num = (name: string, fallback: number) => {
@@ -29,16 +33,34 @@ export function authLimitSettingsFromEnv(env: NodeJS.ProcessEnv): AuthLimitSetti
 }
 
 export function createAuthLimits(redis: Redis, settings: AuthLimitSettings) {
-  const loginByIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: "rl:login:ip", points: settings.loginPerIpPerMinute, duration: 60 });
-  const failedByAccount = new RateLimiterRedis({ storeClient: redis, keyPrefix: "rl:login:fail", points: settings.failedLoginsPerAccount, duration: 15 * 60 });
-  const registerByIp = new RateLimiterRedis({ storeClient: redis, keyPrefix: "rl:register:ip", points: settings.registerPerIpPerHour, duration: 60 * 60 });
+  const loginByIp = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: "rl:login:ip",
+    points: settings.loginPerIpPerMinute,
+    duration: 60,
+  });
+  const failedByAccount = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: "rl:login:fail",
+    points: settings.failedLoginsPerAccount,
+    duration: 15 * 60,
+  });
+  const registerByIp = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: "rl:register:ip",
+    points: settings.registerPerIpPerHour,
+    duration: 60 * 60,
+  });
 
   async function consume(limiter: RateLimiterRedis, key: string, what: string): Promise<void> {
     try {
       await limiter.consume(key);
     } catch (err) {
       if (err instanceof RateLimiterRes) {
-        throw tooManyRequests(`Too many ${what}. Try again in ${Math.ceil(err.msBeforeNext / 1000)} seconds.`, Math.ceil(err.msBeforeNext / 1000));
+        throw tooManyRequests(
+          `Too many ${what}. Try again in ${Math.ceil(err.msBeforeNext / 1000)} seconds.`,
+          Math.ceil(err.msBeforeNext / 1000),
+        );
       }
       throw err;
     }
@@ -50,7 +72,10 @@ export function createAuthLimits(redis: Redis, settings: AuthLimitSettings) {
     async assertAccountNotLocked(email: string): Promise<void> {
       const state = await failedByAccount.get(email);
       if (state && state.consumedPoints >= settings.failedLoginsPerAccount) {
-        throw tooManyRequests(`Too many failed sign-ins for this account. Try again in ${Math.ceil(state.msBeforeNext / 1000)} seconds.`, Math.ceil(state.msBeforeNext / 1000));
+        throw tooManyRequests(
+          `Too many failed sign-ins for this account. Try again in ${Math.ceil(state.msBeforeNext / 1000)} seconds.`,
+          Math.ceil(state.msBeforeNext / 1000),
+        );
       }
     },
     async loginFailed(email: string): Promise<void> {

@@ -7,8 +7,16 @@ import { parseInput } from "../validation.ts";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.ts";
 import { endAllSessions, endSession, publishRevocation, refreshSession, startSession } from "./sessions.ts";
 
-const registerInput = z.object({ email: rules.email, password: rules.password, handle: rules.handle, displayName: rules.displayName.nullish() });
-const changePasswordInput = z.object({ currentPassword: z.string().max(rules.LIMITS.passwordMax), newPassword: rules.password });
+const registerInput = z.object({
+  email: rules.email,
+  password: rules.password,
+  handle: rules.handle,
+  displayName: rules.displayName.nullish(),
+});
+const changePasswordInput = z.object({
+  currentPassword: z.string().max(rules.LIMITS.passwordMax),
+  newPassword: rules.password,
+});
 
 const INVALID_CREDENTIALS = () => fail("INVALID_CREDENTIALS", "Email or password is incorrect.");
 
@@ -39,8 +47,18 @@ export const resolvers: Resolvers = {
         ctx.loaders.user.prime(user.id, user);
         return { user, session, userErrors: [] };
       } catch (err) {
-        if (isUniqueViolation(err, "email")) return { user: null, session: null, userErrors: [fail("EMAIL_TAKEN", "An account with this email already exists.", ["input", "email"])] };
-        if (isUniqueViolation(err, "handle")) return { user: null, session: null, userErrors: [fail("HANDLE_TAKEN", "This handle is taken.", ["input", "handle"])] };
+        if (isUniqueViolation(err, "email"))
+          return {
+            user: null,
+            session: null,
+            userErrors: [fail("EMAIL_TAKEN", "An account with this email already exists.", ["input", "email"])],
+          };
+        if (isUniqueViolation(err, "handle"))
+          return {
+            user: null,
+            session: null,
+            userErrors: [fail("HANDLE_TAKEN", "This handle is taken.", ["input", "handle"])],
+          };
         throw err;
       }
     },
@@ -51,12 +69,15 @@ export const resolvers: Resolvers = {
       await ctx.limits.assertAccountNotLocked(email);
       const user = await ctx.db.user.findUnique({ where: { email }, include: { credential: true, profile: true } });
       // Same work and same answer whether or not the account exists.
-      const ok = input.password.length <= rules.LIMITS.passwordMax && (await verifyPassword(input.password, user?.credential?.passwordHash ?? (await decoyHash())));
+      const ok =
+        input.password.length <= rules.LIMITS.passwordMax &&
+        (await verifyPassword(input.password, user?.credential?.passwordHash ?? (await decoyHash())));
       if (!user || !ok) {
         await ctx.limits.loginFailed(email);
         return { user: null, session: null, userErrors: [INVALID_CREDENTIALS()] };
       }
-      if (user.blockedAt) return { user: null, session: null, userErrors: [fail("ACCOUNT_BLOCKED", "This account is blocked.")] };
+      if (user.blockedAt)
+        return { user: null, session: null, userErrors: [fail("ACCOUNT_BLOCKED", "This account is blocked.")] };
       await ctx.limits.loginSucceeded(email);
       const session = await ctx.db.$transaction((tx) => startSession(tx, ctx.signingKey, user, undefined));
       return { user, session, userErrors: [] };
@@ -65,13 +86,25 @@ export const resolvers: Resolvers = {
     async refreshSession(_parent, { input }, ctx) {
       const outcome = await refreshSession(ctx.db, ctx.redis, ctx.signingKey, input.refreshToken);
       if (outcome.ok) return { session: outcome.session, userErrors: [] };
-      const message = outcome.reason === "blocked" ? "This account is blocked." : "Refresh token is invalid, expired or already used. Sign in again.";
-      return { session: null, userErrors: [fail(outcome.reason === "blocked" ? "ACCOUNT_BLOCKED" : "INVALID_REFRESH_TOKEN", message, ["input", "refreshToken"])] };
+      const message =
+        outcome.reason === "blocked"
+          ? "This account is blocked."
+          : "Refresh token is invalid, expired or already used. Sign in again.";
+      return {
+        session: null,
+        userErrors: [
+          fail(outcome.reason === "blocked" ? "ACCOUNT_BLOCKED" : "INVALID_REFRESH_TOKEN", message, [
+            "input",
+            "refreshToken",
+          ]),
+        ],
+      };
     },
 
     async logout(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
-      if (!input?.everywhere) return { signedOutSessionCount: await endSession(ctx.db, ctx.redis, viewer.sessionId), userErrors: [] };
+      if (!input?.everywhere)
+        return { signedOutSessionCount: await endSession(ctx.db, ctx.redis, viewer.sessionId), userErrors: [] };
       const { count, user } = await ctx.db.$transaction((tx) => endAllSessions(tx, viewer.id));
       await publishRevocation(ctx.redis, user);
       return { signedOutSessionCount: count, userErrors: [] };
@@ -83,11 +116,18 @@ export const resolvers: Resolvers = {
       if (!parsed.ok) return { user: null, session: null, userErrors: parsed.userErrors };
       const credential = await ctx.db.credential.findUnique({ where: { userId: viewer.id } });
       if (!credential || !(await verifyPassword(parsed.value.currentPassword, credential.passwordHash))) {
-        return { user: null, session: null, userErrors: [fail("INVALID_CREDENTIALS", "Current password is incorrect.", ["input", "currentPassword"])] };
+        return {
+          user: null,
+          session: null,
+          userErrors: [fail("INVALID_CREDENTIALS", "Current password is incorrect.", ["input", "currentPassword"])],
+        };
       }
       const passwordHash = await hashPassword(parsed.value.newPassword);
       const { user, session } = await ctx.db.$transaction(async (tx) => {
-        await tx.credential.update({ where: { userId: viewer.id }, data: { passwordHash, passwordChangedAt: new Date() } });
+        await tx.credential.update({
+          where: { userId: viewer.id },
+          data: { passwordHash, passwordChangedAt: new Date() },
+        });
         const { user } = await endAllSessions(tx, viewer.id);
         return { user, session: await startSession(tx, ctx.signingKey, user, undefined) };
       });

@@ -19,24 +19,42 @@ async function issue(tx: Tx, key: SigningKey, user: UserRow, sessionId: string):
   const refresh = newRefreshToken();
   await tx.refreshToken.create({ data: { sessionId, tokenHash: refresh.hash, expiresAt: refresh.expiresAt } });
   const access = signAccessToken(key, { userId: user.id, role: user.role, sessionId, tokenVersion: user.tokenVersion });
-  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt };
+  return {
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken: refresh.token,
+    refreshTokenExpiresAt: refresh.expiresAt,
+  };
 }
 
-export async function startSession(tx: Tx, key: SigningKey, user: UserRow, userAgent: string | undefined): Promise<AuthSessionModel> {
+export async function startSession(
+  tx: Tx,
+  key: SigningKey,
+  user: UserRow,
+  userAgent: string | undefined,
+): Promise<AuthSessionModel> {
   const session = await tx.session.create({ data: { userId: user.id, userAgent: userAgent?.slice(0, 512) ?? null } });
   return issue(tx, key, user, session.id);
 }
 
-export type RefreshOutcome = { ok: true; session: AuthSessionModel } | { ok: false; reason: "invalid" | "reused" | "blocked" };
+export type RefreshOutcome =
+  | { ok: true; session: AuthSessionModel }
+  | { ok: false; reason: "invalid" | "reused" | "blocked" };
 
 export async function refreshSession(db: Db, redis: Redis, key: SigningKey, token: string): Promise<RefreshOutcome> {
-  const found = await db.refreshToken.findUnique({ where: { tokenHash: hashRefreshToken(token) }, include: { session: { include: { user: true } } } });
+  const found = await db.refreshToken.findUnique({
+    where: { tokenHash: hashRefreshToken(token) },
+    include: { session: { include: { user: true } } },
+  });
   if (!found || found.session.revokedAt || found.expiresAt <= new Date()) return { ok: false, reason: "invalid" };
   if (found.session.user.blockedAt) return { ok: false, reason: "blocked" };
 
   const outcome = await db.$transaction(async (tx) => {
     // Conditional update: of two concurrent uses of one token, exactly one wins.
-    const claimed = await tx.refreshToken.updateMany({ where: { id: found.id, usedAt: null }, data: { usedAt: new Date() } });
+    const claimed = await tx.refreshToken.updateMany({
+      where: { id: found.id, usedAt: null },
+      data: { usedAt: new Date() },
+    });
     if (claimed.count === 0) return null;
     await tx.session.update({ where: { id: found.sessionId }, data: { lastUsedAt: new Date() } });
     return issue(tx, key, found.session.user, found.sessionId);
@@ -51,7 +69,10 @@ export async function refreshSession(db: Db, redis: Redis, key: SigningKey, toke
 
 /** Signs out one session; returns how many were still active (0 or 1). */
 export async function endSession(db: Db, redis: Redis, sessionId: string): Promise<number> {
-  const { count } = await db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
+  const { count } = await db.session.updateMany({
+    where: { id: sessionId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   await revokeSession(redis, sessionId);
   return count;
 }
@@ -60,8 +81,15 @@ export async function endSession(db: Db, redis: Redis, sessionId: string): Promi
  * Signs out every session of a user and kills every access token they hold, by bumping the
  * token version. Runs inside the caller's transaction; call `publishRevocation` after commit.
  */
-export async function endAllSessions(tx: Tx, userId: string, data: Prisma.UserUpdateInput = {}): Promise<{ count: number; user: UserRow }> {
-  const { count } = await tx.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+export async function endAllSessions(
+  tx: Tx,
+  userId: string,
+  data: Prisma.UserUpdateInput = {},
+): Promise<{ count: number; user: UserRow }> {
+  const { count } = await tx.session.updateMany({
+    where: { userId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   const user = await tx.user.update({ where: { id: userId }, data: { ...data, tokenVersion: { increment: 1 } } });
   return { count, user };
 }

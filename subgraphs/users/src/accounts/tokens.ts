@@ -16,7 +16,10 @@ export interface IssuedAccessToken {
   expiresAt: Date;
 }
 
-export function signAccessToken(key: SigningKey, claims: { userId: string; role: Role; sessionId: string; tokenVersion: number }): IssuedAccessToken {
+export function signAccessToken(
+  key: SigningKey,
+  claims: { userId: string; role: Role; sessionId: string; tokenVersion: number },
+): IssuedAccessToken {
   const token = jwt.sign({ role: claims.role, sid: claims.sessionId, tv: claims.tokenVersion }, key.privateKey, {
     algorithm: "RS256",
     keyid: key.kid,

@@ -1,5 +1,14 @@
 // The backoffice's account management. Every field here is ADMIN-only.
-import { decodeCursor, encodeCursor, isUuid, pageSize, requireRole, revokeUserTokens, toConnection, type Viewer } from "@melodi/kit";
+import {
+  decodeCursor,
+  encodeCursor,
+  isUuid,
+  pageSize,
+  requireRole,
+  revokeUserTokens,
+  toConnection,
+  type Viewer,
+} from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../db.ts";
@@ -9,10 +18,18 @@ import { endAllSessions, publishRevocation } from "../accounts/sessions.ts";
 const MAX_QUERY_LENGTH = 100;
 
 /** Loads the target of an admin action, refusing unknown ids and the admin themself. */
-async function target(ctx: Context, admin: Viewer, userId: string): Promise<{ ok: true; id: string } | { ok: false; userErrors: UsersUserError[] }> {
+async function target(
+  ctx: Context,
+  admin: Viewer,
+  userId: string,
+): Promise<{ ok: true; id: string } | { ok: false; userErrors: UsersUserError[] }> {
   const user = isUuid(userId) ? await ctx.loaders.user.load(userId) : null;
   if (!user) return { ok: false, userErrors: [fail("USER_NOT_FOUND", "No user with this id.", ["input", "userId"])] };
-  if (user.id === admin.id) return { ok: false, userErrors: [fail("CANNOT_TARGET_SELF", "Admins cannot do this to their own account.", ["input", "userId"])] };
+  if (user.id === admin.id)
+    return {
+      ok: false,
+      userErrors: [fail("CANNOT_TARGET_SELF", "Admins cannot do this to their own account.", ["input", "userId"])],
+    };
   return { ok: true, id: user.id };
 }
 
@@ -32,7 +49,9 @@ export const resolvers: Resolvers = {
       const query = args.filter?.query?.trim().slice(0, MAX_QUERY_LENGTH);
       const where: Prisma.UserWhereInput = {
         ...(args.filter?.role ? { role: args.filter.role } : {}),
-        ...(typeof args.filter?.isBlocked === "boolean" ? { blockedAt: args.filter.isBlocked ? { not: null } : null } : {}),
+        ...(typeof args.filter?.isBlocked === "boolean"
+          ? { blockedAt: args.filter.isBlocked ? { not: null } : null }
+          : {}),
         ...(query
           ? {
               OR: [
@@ -49,11 +68,22 @@ export const resolvers: Resolvers = {
         after = { OR: [{ createdAt: { lt: new Date(time) } }, { createdAt: new Date(time), id: { lt: id } }] };
       }
       const [rows, totalCount] = await Promise.all([
-        ctx.db.user.findMany({ where: { AND: [where, after] }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1, include: { profile: true } }),
+        ctx.db.user.findMany({
+          where: { AND: [where, after] },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          take: limit + 1,
+          include: { profile: true },
+        }),
         ctx.db.user.count({ where }),
       ]);
       for (const row of rows) ctx.loaders.user.prime(row.id, row);
-      const page = toConnection(rows, limit, (row) => encodeCursor([row.createdAt.getTime(), row.id]), (row) => row, Boolean(args.after));
+      const page = toConnection(
+        rows,
+        limit,
+        (row) => encodeCursor([row.createdAt.getTime(), row.id]),
+        (row) => row,
+        Boolean(args.after),
+      );
       return { ...page, totalCount };
     },
   },

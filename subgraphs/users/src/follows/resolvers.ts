@@ -11,7 +11,12 @@ type Direction = "followers" | "following";
  * pages stay stable while people follow and unfollow. Counts come from a loader, so a list of
  * users each showing counts stays one statement per kind.
  */
-async function followPage(user: UserModel, direction: Direction, args: { first?: number | null; after?: string | null }, ctx: Context) {
+async function followPage(
+  user: UserModel,
+  direction: Direction,
+  args: { first?: number | null; after?: string | null },
+  ctx: Context,
+) {
   const limit = pageSize(args);
   const self = direction === "followers" ? "followeeId" : "followerId";
   const other = direction === "followers" ? "followerId" : "followeeId";
@@ -23,7 +28,9 @@ async function followPage(user: UserModel, direction: Direction, args: { first?:
   const rows = await ctx.db.follow.findMany({
     where: {
       [self]: user.id,
-      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, [other]: { lt: after.id } }] } : {}),
+      ...(after
+        ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, [other]: { lt: after.id } }] }
+        : {}),
     },
     orderBy: [{ createdAt: "desc" }, { [other]: "desc" }],
     take: limit + 1,
@@ -33,7 +40,11 @@ async function followPage(user: UserModel, direction: Direction, args: { first?:
     rows,
     limit,
     (row) => encodeCursor([row.createdAt.getTime(), row[other]]),
-    (row) => ({ userId: row[other], followedAt: row.createdAt, cursor: encodeCursor([row.createdAt.getTime(), row[other]]) }),
+    (row) => ({
+      userId: row[other],
+      followedAt: row.createdAt,
+      cursor: encodeCursor([row.createdAt.getTime(), row[other]]),
+    }),
     after !== null,
   );
 }
@@ -42,11 +53,19 @@ export const resolvers: Resolvers = {
   User: {
     async followers(user, args, ctx) {
       const page = await followPage(user, "followers", args, ctx);
-      return { ...page, edges: page.edges.map((e) => e.node), totalCount: await ctx.loaders.followerCount.load(user.id) };
+      return {
+        ...page,
+        edges: page.edges.map((e) => e.node),
+        totalCount: await ctx.loaders.followerCount.load(user.id),
+      };
     },
     async following(user, args, ctx) {
       const page = await followPage(user, "following", args, ctx);
-      return { ...page, edges: page.edges.map((e) => e.node), totalCount: await ctx.loaders.followingCount.load(user.id) };
+      return {
+        ...page,
+        edges: page.edges.map((e) => e.node),
+        totalCount: await ctx.loaders.followingCount.load(user.id),
+      };
     },
     followerCount: (user, _args, ctx) => ctx.loaders.followerCount.load(user.id),
     followingCount: (user, _args, ctx) => ctx.loaders.followingCount.load(user.id),
@@ -66,10 +85,22 @@ export const resolvers: Resolvers = {
     async followUser(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
       const target = isUuid(input.userId) ? await ctx.loaders.user.load(input.userId) : null;
-      if (!target) return { user: null, userErrors: [fail("USER_NOT_FOUND", "No user with this id.", ["input", "userId"])] };
-      if (target.id === viewer.id) return { user: null, userErrors: [fail("CANNOT_FOLLOW_SELF", "You cannot follow yourself.", ["input", "userId"])] };
-      const { count } = await ctx.db.follow.createMany({ data: [{ followerId: viewer.id, followeeId: target.id }], skipDuplicates: true });
-      if (count === 0) return { user: null, userErrors: [fail("ALREADY_FOLLOWING", "You already follow this user.", ["input", "userId"])] };
+      if (!target)
+        return { user: null, userErrors: [fail("USER_NOT_FOUND", "No user with this id.", ["input", "userId"])] };
+      if (target.id === viewer.id)
+        return {
+          user: null,
+          userErrors: [fail("CANNOT_FOLLOW_SELF", "You cannot follow yourself.", ["input", "userId"])],
+        };
+      const { count } = await ctx.db.follow.createMany({
+        data: [{ followerId: viewer.id, followeeId: target.id }],
+        skipDuplicates: true,
+      });
+      if (count === 0)
+        return {
+          user: null,
+          userErrors: [fail("ALREADY_FOLLOWING", "You already follow this user.", ["input", "userId"])],
+        };
       ctx.loaders.viewerFollows.prime(target.id, true);
       return { user: target, userErrors: [] };
     },
@@ -77,9 +108,11 @@ export const resolvers: Resolvers = {
     async unfollowUser(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
       const target = isUuid(input.userId) ? await ctx.loaders.user.load(input.userId) : null;
-      if (!target) return { user: null, userErrors: [fail("USER_NOT_FOUND", "No user with this id.", ["input", "userId"])] };
+      if (!target)
+        return { user: null, userErrors: [fail("USER_NOT_FOUND", "No user with this id.", ["input", "userId"])] };
       const { count } = await ctx.db.follow.deleteMany({ where: { followerId: viewer.id, followeeId: target.id } });
-      if (count === 0) return { user: null, userErrors: [fail("NOT_FOLLOWING", "You do not follow this user.", ["input", "userId"])] };
+      if (count === 0)
+        return { user: null, userErrors: [fail("NOT_FOLLOWING", "You do not follow this user.", ["input", "userId"])] };
       ctx.loaders.viewerFollows.prime(target.id, false);
       return { user: target, userErrors: [] };
     },

@@ -16,7 +16,10 @@ export const resolvers: Resolvers = {
     user: (_parent, { id }, ctx) => ctx.loaders.user.load(id),
     async userByHandle(_parent, { handle }, ctx) {
       if (handle.length > rules.LIMITS.handleMax) return null;
-      const profile = await ctx.db.profile.findUnique({ where: { handleKey: handle.trim().toLowerCase() }, select: { userId: true } });
+      const profile = await ctx.db.profile.findUnique({
+        where: { handleKey: handle.trim().toLowerCase() },
+        select: { userId: true },
+      });
       return profile ? ctx.loaders.user.load(profile.userId) : null;
     },
   },
@@ -39,7 +42,8 @@ export const resolvers: Resolvers = {
           },
         });
       } catch (err) {
-        if (isUniqueViolation(err, "handle")) return { user: null, userErrors: [fail("HANDLE_TAKEN", "This handle is taken.", ["input", "handle"])] };
+        if (isUniqueViolation(err, "handle"))
+          return { user: null, userErrors: [fail("HANDLE_TAKEN", "This handle is taken.", ["input", "handle"])] };
         throw err;
       }
       ctx.loaders.user.clear(viewer.id);
