@@ -414,15 +414,21 @@ describe("subgraphs.json, the one list of subgraphs", () => {
     const valid = JSON.parse(read("subgraphs.json")) as { router: unknown; subgraphs: Record<string, unknown>[] };
     const withEntry = (entry: Record<string, unknown>) =>
       JSON.stringify({ ...valid, subgraphs: [...valid.subgraphs, entry] });
-    expect(() => parseManifest(withEntry({ name: "users", port: 4999 }))).toThrow(/users is listed twice/);
-    expect(() => parseManifest(withEntry({ name: "library", port: 4001 }))).toThrow(/library\.port/);
-    expect(() => parseManifest(withEntry({ name: "Library", port: 4003 }))).toThrow(/name must match/);
-    expect(() => parseManifest(withEntry({ name: "library", port: 4003, consumes: "user.deleted" }))).toThrow(
-      /library\.consumes/,
+    // A name and a port no entry has, whatever subgraphs the manifest lists.
+    const name = `probe${SUBGRAPH_NAMES.length}x`;
+    const port = Math.max(manifest.router.port, ...manifest.subgraphs.map((s) => s.port)) + 1;
+    const taken = manifest.subgraphs[0]!;
+    expect(() => parseManifest(withEntry({ name: taken.name, port }))).toThrow(
+      new RegExp(`${taken.name} is listed twice`),
     );
-    expect(parseManifest(withEntry({ name: "library", port: 4003 })).subgraphs.at(-1)).toEqual({
-      name: "library",
-      port: 4003,
+    expect(() => parseManifest(withEntry({ name, port: taken.port }))).toThrow(new RegExp(`${name}\\.port`));
+    expect(() => parseManifest(withEntry({ name: "Probe", port }))).toThrow(/name must match/);
+    expect(() => parseManifest(withEntry({ name, port, consumes: "user.deleted" }))).toThrow(
+      new RegExp(`${name}\\.consumes`),
+    );
+    expect(parseManifest(withEntry({ name, port })).subgraphs.at(-1)).toEqual({
+      name,
+      port,
       env: { required: [], optional: [] },
       consumes: [],
       mappers: {},

@@ -1,6 +1,8 @@
 // Events without a central list (kit/src/events.ts): each subgraph's handlers are exactly what
 // subgraphs.json says it consumes, every consumed type has a producer, and a consumer whose
 // handlers and manifest disagree refuses to start.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { createDb } from "../../subgraphs/catalog/src/db.ts";
 import {
@@ -8,6 +10,7 @@ import {
   handlerMismatch,
   loadManifest,
   parseManifest,
+  REPO_ROOT,
   startEventConsumer,
   type Logger,
   type SubgraphEvents,
@@ -16,8 +19,15 @@ import {
 /** A manifest of one subgraph, "probe", consuming `consumes`. */
 const probe = (consumes: string[]) =>
   parseManifest(JSON.stringify({ router: { port: 1 }, subgraphs: [{ name: "probe", port: 2, consumes }] }));
-const eventsOf = async (name: string) =>
-  ((await import(`../../subgraphs/${name}/src/events.ts`)) as { events: SubgraphEvents }).events;
+const eventsOf = async (name: string) => {
+  const file = path.join(REPO_ROOT, "subgraphs", name, "src/events.ts");
+  // Every subgraph declares its events there, even none (ARCHITECTURE.md §13).
+  if (!existsSync(file))
+    throw new Error(
+      `${path.relative(REPO_ROOT, file)} is missing: export const events = defineEvents({ produces: [], handlers: {} })`,
+    );
+  return ((await import(file)) as { events: SubgraphEvents }).events;
+};
 
 describe("subgraph events and subgraphs.json", () => {
   it("each subgraph handles exactly the event types its manifest entry consumes", async () => {
