@@ -24,7 +24,6 @@ import { DEFAULT_SUBGRAPH_TIMEOUT_MS, SubgraphClient } from "./subgraphClient.ts
 import type { QueryLimits } from "./queryLimits.ts";
 import { servicesHealth } from "./health.ts";
 import { createPipeline } from "./pipeline.ts";
-import { explorerRoutes } from "./explorer.ts";
 
 export interface RouterConfig {
   port: number;
@@ -123,7 +122,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
-    prefixRoutes: development ? explorerRoutes() : {},
+    // Loaded only in development: production never reads Altair's package.
+    prefixRoutes: development ? (await import("./explorer.ts")).explorerRoutes() : {},
     context: ({ req, requestId }) =>
       pipeline.contextFor({
         authorization: req.headers.authorization,
