@@ -19,6 +19,7 @@ import { migrateAll } from "./db/migrations.ts";
 import { ensurePostgres, ensureRedis } from "./services.ts";
 import { root, SUBGRAPHS } from "./subgraphs.ts";
 import { startRouter } from "../router/src/router.ts";
+import { configFromEnv as routerConfigFromEnv } from "../router/src/main.ts";
 
 export interface Keys {
   signingKey: { kid: string; privateKey: string };
@@ -144,13 +145,12 @@ export async function startLocalStack(opts: StackOptions = {}): Promise<LocalSta
       started.push({ name: `the ${name} subgraph`, stop: () => service.stop() });
       subgraphs.push({ name, url: service.url });
     }
+    // The router's own reading of the settings (limits, timeouts, headers), with the subgraphs
+    // where this stack started them.
     const router = await startRouter({
+      ...routerConfigFromEnv(env),
       port: Number(process.env.PORT ?? loadManifest().router.port),
-      supergraphPath: path.join(root, "schema/supergraph.graphql"),
       subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
-      redisUrl: redis.url,
-      publicKeys: keys.publicKeys,
-      requestsPerMinute: Number(process.env.LIMIT_REQUESTS_PER_MINUTE || 600),
     });
     started.push({ name: "the router", stop: () => router.stop() });
     return { databaseUrl: postgres.url, redisUrl: redis.url, keys, subgraphs, router, stop };

@@ -1,9 +1,8 @@
-// Entry point of the router: settings from the environment (see README "Configuration").
+// Entry point of the router. configFromEnv reads the settings (README "Configuration"); the dev
+// stack reads them the same way (scripts/stack.ts), so a setting means the same everywhere.
 import path from "node:path";
-import { parsePublicKeys, stopOnSignals } from "@melodi/kit";
-import { startRouter } from "./router.ts";
-
-const env = process.env;
+import { loadManifest, parsePublicKeys, stopOnSignals } from "@melodi/kit";
+import { startRouter, type RouterConfig } from "./router.ts";
 
 /** SUBGRAPH_URLS="users=http://users:4001/graphql,catalog=http://catalog:4002/graphql" */
 function parseSubgraphUrls(value: string | undefined): Record<string, string> {
@@ -36,23 +35,28 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
   );
 }
 
-const router = await startRouter({
-  port: Number(env.PORT ?? 4000),
-  host: env.HOST ?? "127.0.0.1",
-  supergraphPath: env.SUPERGRAPH_PATH ?? path.resolve(import.meta.dirname, "../../schema/supergraph.graphql"),
-  subgraphUrls: parseSubgraphUrls(env.SUBGRAPH_URLS),
-  redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
-  publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
-  requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
-  trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
-  subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
-  // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
-  forwardHeaders: env.FORWARD_HEADERS
-    ? env.FORWARD_HEADERS.split(",")
-        .map((h) => h.trim())
-        .filter(Boolean)
-    : undefined,
-});
-console.log(`router ready at ${router.url}`);
+export function configFromEnv(env: NodeJS.ProcessEnv): RouterConfig {
+  return {
+    port: Number(env.PORT ?? loadManifest().router.port),
+    host: env.HOST ?? "127.0.0.1",
+    supergraphPath: env.SUPERGRAPH_PATH ?? path.resolve(import.meta.dirname, "../../schema/supergraph.graphql"),
+    subgraphUrls: parseSubgraphUrls(env.SUBGRAPH_URLS),
+    redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
+    requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
+    subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
+    // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
+    forwardHeaders: env.FORWARD_HEADERS
+      ? env.FORWARD_HEADERS.split(",")
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : undefined,
+  };
+}
 
-stopOnSignals(router);
+if (import.meta.main) {
+  const router = await startRouter(configFromEnv(process.env));
+  console.log(`router ready at ${router.url}`);
+  stopOnSignals(router);
+}
