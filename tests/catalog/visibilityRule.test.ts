@@ -4,8 +4,9 @@
 // the same, and what the API answers, for every combination of the six switches (artist,
 // release and song, each isPublic and isVisible: 64 worlds) and every kind of caller. The rule:
 // a listener sees a release or song when every switch above it is on; its artist's managers
-// and admins see it all; search shows everyone only what listeners see. In every world the song
-// is by its release's own artist: songs by a guest on another artist's release are not covered.
+// and admins see it all; search shows everyone only what listeners see. In 16 more worlds the
+// song is by a guest artist on a fully public release of another artist (both artists' switches
+// in every combination), so each of the two artist checks on a song must hold on its own.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { inProcessCatalog, type InProcessCatalog, viewerWith, type TestViewer } from "../support/inProcess.ts";
@@ -17,6 +18,8 @@ type Level = "artist" | "release" | "song";
 interface World {
   label: string;
   switches: Record<Level, Switches>;
+  /** The song's own artist when it is not the release's (a guest), with its switches. */
+  guest?: { artistId: string; switches: Switches };
   /** A word found in this world's texts only. */
   word: string;
   artistId: string;
@@ -31,20 +34,41 @@ const tag = randomBytes(3)
   .toString("hex")
   .replace(/\d/g, (d) => "ghijklmnop"[Number(d)]!);
 const letters = (i: number) => String.fromCharCode(97 + Math.floor(i / 26)) + String.fromCharCode(97 + (i % 26));
+const flags = (s: Switches) => `${s.isPublic ? "P" : "-"}${s.isVisible ? "V" : "-"}`;
 const worlds: World[] = Array.from({ length: 64 }, (_, i) => {
   // Bits 0-1: the artist's isPublic and isVisible, 2-3 the release's, 4-5 the song's.
   const bit = (n: number) => Boolean(i & (1 << n));
   const switches = Object.fromEntries(
     LEVELS.map((level, l) => [level, { isPublic: bit(2 * l), isVisible: bit(2 * l + 1) }]),
   );
-  const flags = (s: Switches) => `${s.isPublic ? "P" : "-"}${s.isVisible ? "V" : "-"}`;
   const label = LEVELS.map((level) => `${level} ${flags(switches[level]!)}`).join(", ");
   const ids = { artistId: randomUUID(), releaseId: randomUUID(), songId: randomUUID() };
   return { label, switches: switches as World["switches"], word: `w${tag}${letters(i)}`, ...ids };
 });
+const on: Switches = { isPublic: true, isVisible: true };
+const combos: Switches[] = [false, true].flatMap((isPublic) =>
+  [false, true].map((isVisible) => ({ isPublic, isVisible })),
+);
+for (const artist of combos) {
+  for (const guest of combos) {
+    const i = worlds.length;
+    worlds.push({
+      label: `release artist ${flags(artist)}, release PV, song PV by a guest ${flags(guest)}`,
+      switches: { artist, release: on, song: on },
+      guest: { artistId: randomUUID(), switches: guest },
+      word: `w${tag}${letters(i)}`,
+      artistId: randomUUID(),
+      releaseId: randomUUID(),
+      songId: randomUUID(),
+    });
+  }
+}
 /** The rule as stated: a listener sees the item when every switch from the artist down to it is on. */
 const listenerSees = (w: World, item: "release" | "song") =>
-  LEVELS.slice(0, LEVELS.indexOf(item) + 1).every((level) => w.switches[level].isPublic && w.switches[level].isVisible);
+  LEVELS.slice(0, LEVELS.indexOf(item) + 1).every(
+    (level) => w.switches[level].isPublic && w.switches[level].isVisible,
+  ) &&
+  (item === "release" || !w.guest || (w.guest.switches.isPublic && w.guest.switches.isVisible));
 
 const manager = viewerWith("ARTIST");
 const otherArtist = viewerWith("ARTIST");
@@ -78,10 +102,28 @@ async function seed() {
           searchText: searchable("Artist", w.word),
           ...flipped(w.switches.artist),
         })),
+        ...worlds.flatMap((w) =>
+          w.guest
+            ? [
+                {
+                  id: w.guest.artistId,
+                  name: `Guest ${w.word}`,
+                  slug: `guest-${w.word}`,
+                  searchText: searchable("Guest", w.word),
+                  ...flipped(w.guest.switches),
+                },
+              ]
+            : [],
+        ),
         { id: ownArtist, name: "Another artist", slug: `another-${tag}`, searchText: "another artist", isPublic: true },
       ],
     });
-    const managed = worlds.map((w) => ({ artistId: w.artistId, userId: manager.id }));
+    const managed = worlds
+      .flatMap((w) => [w.artistId, ...(w.guest ? [w.guest.artistId] : [])])
+      .map((artistId) => ({
+        artistId,
+        userId: manager.id,
+      }));
     await tx.artistManager.createMany({ data: [...managed, { artistId: ownArtist, userId: otherArtist.id }] });
     await tx.collection.createMany({
       data: worlds.map((w) => ({
@@ -101,7 +143,7 @@ async function seed() {
         durationMs: 180_000,
         collectionId: w.releaseId,
         trackNumber: 1,
-        primaryArtistId: w.artistId,
+        primaryArtistId: w.guest?.artistId ?? w.artistId,
         searchText: searchable("Song", w.word, "Artist", w.word),
         ...flipped(w.switches.song),
       })),
@@ -115,9 +157,11 @@ async function seed() {
       const [table, key] = tables[level];
       for (const isPublic of [false, true]) {
         for (const isVisible of [false, true]) {
-          const ids = worlds
-            .filter((w) => w.switches[level].isPublic === isPublic && w.switches[level].isVisible === isVisible)
-            .map((w) => w[key]);
+          const matches = (s: Switches) => s.isPublic === isPublic && s.isVisible === isVisible;
+          const ids = worlds.filter((w) => matches(w.switches[level])).map((w) => w[key]);
+          // Guests are artists too: set last with the rest, through the same triggers.
+          if (level === "artist")
+            ids.push(...worlds.flatMap((w) => (w.guest && matches(w.guest.switches) ? [w.guest.artistId] : [])));
           await (table as typeof tx.song).updateMany({ where: { id: { in: ids } }, data: { isPublic, isVisible } });
         }
       }
@@ -162,7 +206,7 @@ const ASK = `query($song: ID!, $release: ID!, $word: String!) {
 }`;
 
 it.each(viewers)(
-  "%s: the TypeScript rule, the Prisma filters, the listed column, search and the API agree in all 64 worlds",
+  "%s: the TypeScript rule, the Prisma filters, the listed column, search and the API agree in all 80 worlds",
   async (_who, viewer, seesAll) => {
     const ctx = catalog.context(viewer);
     const [songRows, releaseRows] = await Promise.all([
