@@ -17,6 +17,7 @@ import jwt from "jsonwebtoken";
 import type { Redis } from "ioredis";
 import { unauthenticated, forbidden, serviceUnavailable } from "./errors.ts";
 import { redisCall, RedisUnavailableError } from "./redis.ts";
+import { withTimeout } from "./timeout.ts";
 
 export const ROLES = ["USER", "ARTIST", "ADMIN"] as const;
 export type Role = (typeof ROLES)[number];
@@ -142,7 +143,9 @@ export async function cacheRevocations(
     ...(entries.sessions ?? []).map((sid) => prefix + revocationKeys.session(sid)),
   ];
   const keys = opts.markReady ? [revocationKeys.ready] : [];
-  await redisCall(redis, () => redis.eval(FILL_SCRIPT, keys.length, ...keys, ...args), opts.timeoutMs ?? 2000);
+  // Not redisCall: a write after a commit may wait for a connection still being made (bounded).
+  const ms = opts.timeoutMs ?? 2000;
+  await withTimeout(redis.eval(FILL_SCRIPT, keys.length, ...keys, ...args), ms, `Redis did not answer within ${ms} ms`);
 }
 
 /**
