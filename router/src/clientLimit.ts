@@ -1,17 +1,11 @@
-// The general per-client request limit, in Redis so it holds across router replicas
-// (rate-limiter-flexible: atomic counters, well kept). A signed-in caller is counted by user,
-// anyone else by address.
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+// The general per-client request limit, in Redis so it holds across router replicas (the kit's
+// createLimiter: rate-limiter-flexible, counted per process while Redis is away). A signed-in
+// caller is counted by user, anyone else by address.
 import type { Redis } from "ioredis";
-import { tooManyRequests } from "@melodi/kit";
+import { createLimiter, RateLimiterRes, tooManyRequests } from "@melodi/kit";
 
 export function createClientLimit(redis: Redis, requestsPerMinute: number) {
-  const limiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: "rl:client",
-    points: requestsPerMinute,
-    duration: 60,
-  });
+  const limiter = createLimiter(redis, { keyPrefix: "rl:client", points: requestsPerMinute, duration: 60 });
   return async function consume(clientKey: string): Promise<void> {
     try {
       await limiter.consume(clientKey);

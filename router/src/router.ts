@@ -13,7 +13,10 @@ import {
   createHttpFront,
   createLogger,
   createRedis,
+  healthHttpStatus,
   listen,
+  redisHealth,
+  redisReady,
   type Logger,
   sendJson,
   type PublicKeys,
@@ -83,6 +86,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
   });
 
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix);
+  // Signed-in requests need it (revocations); a Redis that is away does not hold up start-up.
+  await redisReady(redis, 2000).catch(() => {});
   const pipeline = createPipeline({
     redis,
     publicKeys: config.publicKeys,
@@ -118,8 +123,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
       "/health": (_req, res) =>
         sendJson(res, 200, { status: "ok", service: "router", subgraphs: subgraphs.map((s) => s.name) }),
       "/health/services": async (_req, res) => {
-        const report = await servicesHealth(subgraphs);
-        sendJson(res, report.status === "ok" ? 200 : 503, report);
+        const report = await servicesHealth(subgraphs, redisHealth(redis));
+        sendJson(res, healthHttpStatus(report.status), report);
       },
     },
     // Loaded only in development: production never reads Altair's package.

@@ -2,9 +2,9 @@
 // transport (HTTP today, graphql-ws next) gets for the same caller. Real Redis.
 import { randomBytes, randomUUID } from "node:crypto";
 import { buildSchema, GraphQLError, parse, specifiedRules, validate } from "graphql";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createLogger, createRedis, revokeUserTokens } from "@melodi/kit";
+import { createLogger, createRedis, revocationKeys, revokeUserTokens } from "@melodi/kit";
 import { createPipeline, type Caller } from "../../router/src/pipeline.ts";
 import { signAccessToken } from "../../subgraphs/users/src/accounts/tokens.ts";
 import { testKeys } from "../support/keys.ts";
@@ -12,6 +12,8 @@ import { testKeys } from "../support/keys.ts";
 const keys = testKeys();
 const redis = createRedis(inject("redisUrl"), `test:${randomBytes(4).toString("hex")}:`);
 afterAll(() => redis.disconnect());
+// No users subgraph here: the test fills the revocation cache's marker in its place.
+beforeAll(() => redis.set(revocationKeys.ready, "1"));
 const logged: { level: number; msg: string }[] = [];
 const log = createLogger("router", { write: (line: string) => logged.push(JSON.parse(line)) }, "debug");
 const pipeline = createPipeline({

@@ -34,6 +34,8 @@ export interface StackOptions {
    * transcoding worker runs only when this is given (and `worker` is not false).
    */
   media?: Partial<MediaConfig>;
+  /** A Redis of the test's own (tests/support/redisServer.ts) instead of the run's. */
+  redisUrl?: string;
   /** Loggers for the services, by name (default: silent). */
   logs?: Record<string, Logger | undefined>;
 }
@@ -53,7 +55,7 @@ export async function startStack(opts: StackOptions = {}) {
   const redisKeyPrefix = testRedisPrefix();
   // Each service as its own role, as deployed (tests/setup/global.ts).
   const serviceUrls = inject("serviceDatabaseUrls");
-  const redisUrl = inject("redisUrl");
+  const redisUrl = opts.redisUrl ?? inject("redisUrl");
   const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
   const sqlLogs: Record<string, SqlLog> = {};
   const configs: Record<string, ServiceConfig> = {};
@@ -127,6 +129,8 @@ export async function startStack(opts: StackOptions = {}) {
 
   return {
     keys,
+    /** The prefix of every Redis key the stack's services use. */
+    redisKeyPrefix,
     /** Every subgraph started, by name. */
     services: running,
     countSqlOf,

@@ -12,6 +12,7 @@ import {
   createPubSub,
   createRedis,
   DateTime,
+  redisReady,
 } from "@melodi/kit";
 import {
   schemaModule,
@@ -128,8 +129,10 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
     prefix: queuePrefix,
     log: outboxLog,
   });
-  const searchCache = createSearchCache(redis, config.searchCacheTtlSeconds ?? 60);
-  // Writes made outside this service (seeds, migrations) must not be hidden by old entries.
+  const searchCache = createSearchCache(redis, config.searchCacheTtlSeconds ?? 60, log.child({ component: "search" }));
+  // Writes made outside this service (seeds, migrations) must not be hidden by old entries (a
+  // Redis that is away at start-up gets the bump before the cache is used).
+  await redisReady(redis, 2000).catch(() => {});
   await searchCache.changed();
   const services: Services = { db, searchCache, outbox, media: { storage, uploads, transcoder, urls, cleanup } };
 

@@ -7,10 +7,17 @@
 //   auth:tv:<userId>     the user's current token version; older tokens are dead
 //                        (blocked, deleted, role changed, signed out everywhere)
 //   auth:sid:<sessionId> the session was signed out
+//   auth:ready           the cache is filled: the users subgraph sets it once Redis holds every
+//                        revocation that can still matter (its database is the record of them)
+// A missing marker means Redis lost its data (restarted empty, flushed) and users has not filled
+// it again yet: until then a signed-in request is refused with SERVICE_UNAVAILABLE (fail closed),
+// as it is while Redis is gone or hung. Anonymous requests never touch Redis here.
 import { createPublicKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Redis } from "ioredis";
-import { unauthenticated, forbidden } from "./errors.ts";
+import { unauthenticated, forbidden, serviceUnavailable } from "./errors.ts";
+import { redisCall, RedisUnavailableError } from "./redis.ts";
+import { withTimeout } from "./timeout.ts";
 
 export const ROLES = ["USER", "ARTIST", "ADMIN"] as const;
 export type Role = (typeof ROLES)[number];
@@ -83,48 +90,84 @@ export function bearerToken(header: string | undefined): string | null {
 export const revocationKeys = {
   tokenVersion: (userId: string) => `auth:tv:${userId}`,
   session: (sessionId: string) => `auth:sid:${sessionId}`,
+  ready: "auth:ready",
 };
 
-/**
- * A revocation is written after the database change it follows has committed, so a passing Redis
- * failure must not lose it: a few tries with backoff before giving up (the caller then fails
- * loudly; the database already says the user is blocked, signed out or deleted).
- */
-async function persist(write: () => Promise<unknown>, attempts = 4): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await write();
-      return;
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** (attempt - 1)));
-    }
-  }
+/** Whether the revocation cache is filled (its marker is there). */
+export async function revocationCacheReady(redis: Redis): Promise<boolean> {
+  return (await redisCall(redis, () => redis.exists(revocationKeys.ready), 1000)) === 1;
 }
 
-/** Records that tokens below `tokenVersion` are dead, for as long as such a token can live. */
+/** Script: raise each user's token version (never lower it), mark sessions revoked, then the marker. */
+const FILL_SCRIPT = `
+local ttl = ARGV[1]
+local users = tonumber(ARGV[2])
+local i = 3
+for n = 1, users do
+  local key, version = ARGV[i], tonumber(ARGV[i + 1])
+  local v = math.max(tonumber(redis.call('GET', key) or '0') or 0, version)
+  redis.call('SET', key, v, 'EX', ttl)
+  i = i + 2
+end
+while i <= #ARGV do
+  redis.call('SET', ARGV[i], '1', 'EX', ttl)
+  i = i + 1
+end
+if KEYS[1] then redis.call('SET', KEYS[1], '1') end
+return 1`;
+
+export interface RevocationEntries {
+  /** Users whose tokens below this version are dead. */
+  users?: { userId: string; tokenVersion: number }[];
+  /** Sessions signed out. */
+  sessions?: string[];
+}
+
+/**
+ * Writes revocations into the cache in one atomic step; with `markReady`, also the marker, so a
+ * flush can never land between the entries and the marker (every entry is in, or none is and
+ * the marker is missing). Keys in a script take the connection's prefix only through KEYS, so
+ * the entries' names are prefixed here.
+ */
+export async function cacheRevocations(
+  redis: Redis,
+  entries: RevocationEntries,
+  opts: { markReady?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
+  const prefix = redis.options.keyPrefix ?? "";
+  const users = entries.users ?? [];
+  const args = [
+    String(REVOCATION_TTL_SECONDS),
+    String(users.length),
+    ...users.flatMap((u) => [prefix + revocationKeys.tokenVersion(u.userId), String(u.tokenVersion)]),
+    ...(entries.sessions ?? []).map((sid) => prefix + revocationKeys.session(sid)),
+  ];
+  const keys = opts.markReady ? [revocationKeys.ready] : [];
+  // Not redisCall: a write after a commit may wait for a connection still being made (bounded).
+  const ms = opts.timeoutMs ?? 2000;
+  await withTimeout(redis.eval(FILL_SCRIPT, keys.length, ...keys, ...args), ms, `Redis did not answer within ${ms} ms`);
+}
+
+/**
+ * Records that the user's tokens below `tokenVersion` are dead, for as long as such a token can
+ * live; the recorded version only goes up, whatever order concurrent revocations land in. One
+ * bounded try: the users database holds the revocation already and users writes it again from
+ * there (accounts/revocations.ts) if this fails.
+ */
 export async function revokeUserTokens(redis: Redis, userId: string, tokenVersion: number): Promise<void> {
-  // Atomically the greater of the recorded and the new version: a slower, older revocation
-  // never lowers it.
-  await persist(() =>
-    redis.eval(
-      "local v = math.max(tonumber(redis.call('GET', KEYS[1]) or '0') or 0, tonumber(ARGV[1])) redis.call('SET', KEYS[1], v, 'EX', ARGV[2]) return v",
-      1,
-      revocationKeys.tokenVersion(userId),
-      String(tokenVersion),
-      String(REVOCATION_TTL_SECONDS),
-    ),
-  );
+  await cacheRevocations(redis, { users: [{ userId, tokenVersion }] });
 }
 
 export async function revokeSession(redis: Redis, sessionId: string): Promise<void> {
-  await persist(() => redis.set(revocationKeys.session(sessionId), "1", "EX", REVOCATION_TTL_SECONDS));
+  await cacheRevocations(redis, { sessions: [sessionId] });
 }
 
 export interface Authenticator {
   /** The viewer for an Authorization header: null when absent, UNAUTHENTICATED when bad. */
   authenticate(authorization: string | undefined): Promise<Viewer | null>;
 }
+
+const UNAVAILABLE = "Signed-in requests cannot be checked right now. Try again in a moment.";
 
 export function createAuthenticator(opts: { keys: PublicKeys; redis: Redis }): Authenticator {
   // Parsed once: jsonwebtoken would otherwise rebuild the key from PEM on every request.
@@ -134,10 +177,21 @@ export function createAuthenticator(opts: { keys: PublicKeys; redis: Redis }): A
       const token = bearerToken(authorization);
       if (!token) return null;
       const claims = verifyAccessToken(token, keys);
-      const [currentVersion, sessionRevoked] = await opts.redis.mget(
-        revocationKeys.tokenVersion(claims.sub),
-        revocationKeys.session(claims.sid),
-      );
+      let found: (string | null)[];
+      try {
+        found = await redisCall(opts.redis, () =>
+          opts.redis.mget(
+            revocationKeys.tokenVersion(claims.sub),
+            revocationKeys.session(claims.sid),
+            revocationKeys.ready,
+          ),
+        );
+      } catch (err) {
+        if (err instanceof RedisUnavailableError) throw serviceUnavailable(UNAVAILABLE);
+        throw err;
+      }
+      const [currentVersion, sessionRevoked, ready] = found;
+      if (!ready) throw serviceUnavailable(UNAVAILABLE);
       if (
         (currentVersion !== null && currentVersion !== undefined && claims.tv < Number(currentVersion)) ||
         sessionRevoked

@@ -21,12 +21,27 @@ export function tooManyRequests(message: string, retryAfterSeconds: number): Gra
   return new GraphQLError(message, { extensions: { code: "RATE_LIMITED", retryAfterSeconds } });
 }
 
+/**
+ * A dependency the answer needs is away for a moment (Redis, for a signed-in request's revocation
+ * check): HTTP 503 with Retry-After when it refuses a whole request, so clients retry.
+ */
+export function serviceUnavailable(message: string, retryAfterSeconds = 1): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: "SERVICE_UNAVAILABLE",
+      retryAfterSeconds,
+      http: { status: 503, headers: new Map([["retry-after", String(retryAfterSeconds)]]) },
+    },
+  });
+}
+
 /** Codes whose message was written for the client and may be shown as is. */
 const CLIENT_CODES = new Set([
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "BAD_USER_INPUT",
   "RATE_LIMITED",
+  "SERVICE_UNAVAILABLE",
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
   "BAD_REQUEST",

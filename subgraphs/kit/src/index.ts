@@ -20,3 +20,4 @@ export * from "./loaders.ts";
 export * from "./jobs.ts";
 export * from "./pubsub.ts";
 export * from "./backfill.ts";
+export * from "./limits.ts";

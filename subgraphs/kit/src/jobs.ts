@@ -6,6 +6,7 @@
 // schedule however many replicas start, and each tick runs on exactly one worker.
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions as BullJobOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { boundedRedisOptions } from "./redis.ts";
 import type { Logger } from "./logger.ts";
 
 export type { Job };
@@ -26,8 +27,8 @@ export interface JobsOptions {
   log: Logger;
   /**
    * Adding a job fails at once while Redis is unreachable instead of waiting for it to come back
-   * (no offline queue, one retry): for producers that keep the work elsewhere meanwhile (the
-   * outbox relay). Otherwise commands wait for a reconnect, as BullMQ expects of workers.
+   * (no offline queue): for producers that keep the work elsewhere meanwhile (the outbox relay).
+   * Otherwise an add waits for a reconnect, at most the command timeout.
    */
   failFast?: boolean;
 }
@@ -72,9 +73,14 @@ export const isLastAttempt = (job: Job, err?: unknown) =>
   err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
 export function createJobs(opts: JobsOptions): Jobs {
-  const connection = opts.failFast
-    ? new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-    : new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  // Producers add jobs from requests (a transcode after an upload) and at start-up (schedules):
+  // every command is bounded so a Redis that is gone or hung fails the add instead of hanging
+  // the request; the callers keep the work elsewhere meanwhile (the outbox rows, the song left
+  // PROCESSING). Only workers, on connections of their own, wait for Redis without a bound.
+  const connection = new Redis(
+    opts.redisUrl,
+    boundedRedisOptions({ commandTimeout: 2000, enableOfflineQueue: !opts.failFast }),
+  );
   // Reported by the calls that fail (and by the workers' own error events).
   connection.on("error", () => {});
   const queues = new Map<string, Queue>();

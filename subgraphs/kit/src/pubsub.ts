@@ -10,12 +10,13 @@
 // failed while Redis was away is retried once it is back.
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
+import { REDIS_TIMEOUTS } from "./redis.ts";
 import { withTimeout } from "./timeout.ts";
 
 export type MessageHandler = (message: string) => void | Promise<void>;
 
 export interface PubSubOptions {
-  /** Bound on every call to Redis (2 s). */
+  /** Bound on every call to Redis (REDIS_TIMEOUTS.connectMs, 1 s). */
   timeoutMs?: number;
   log?: Logger;
 }
@@ -34,7 +35,7 @@ export interface PubSub {
 
 /** Pub/sub on `redis`'s server and under its key prefix; `redis` itself publishes. */
 export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
-  const timeoutMs = opts.timeoutMs ?? 2000;
+  const timeoutMs = opts.timeoutMs ?? REDIS_TIMEOUTS.connectMs;
   const prefix = redis.options.keyPrefix ?? "";
   const bounded = <T>(work: Promise<T>, what: string) =>
     withTimeout(work, timeoutMs, `Redis did not ${what} within ${timeoutMs} ms`);

@@ -14,7 +14,8 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
 import type { Authenticator, Viewer } from "./auth.ts";
 import { makeFormatError } from "./errors.ts";
-import { checkHealth, type HealthChecks } from "./health.ts";
+import { checkHealth, healthHttpStatus, redisHealth, type HealthChecks } from "./health.ts";
+import type { Redis } from "./redis.ts";
 import { close, createHttpFront, listen, sendJson, type RouteHandler } from "./http.ts";
 import type { Logger } from "./logger.ts";
 
@@ -54,12 +55,19 @@ const sharedModule = <TContext>(): SubgraphModule<TContext> => ({
   resolvers: {},
 });
 
-/** `/health` checks of a subgraph's own stores: its database and Redis. */
+/**
+ * `/health` checks of a subgraph's own stores: its database (critical) and Redis, and whether
+ * the revocation cache is filled (without them the subgraph still answers public reads: it is
+ * degraded, not down; README "When Redis is gone").
+ */
 export function storeHealth(
   db: { $queryRaw(query: TemplateStringsArray): PromiseLike<unknown> },
-  redis: { ping(): Promise<unknown> },
+  redis: Redis,
 ): HealthChecks {
-  return { database: () => Promise.resolve(db.$queryRaw`SELECT 1`), redis: () => redis.ping() };
+  return {
+    database: () => Promise.resolve(db.$queryRaw`SELECT 1`),
+    ...redisHealth(redis),
+  };
 }
 
 export interface SubgraphOptions<TContext extends RequestBase> {
@@ -217,7 +225,7 @@ export async function startSubgraph<TContext extends RequestBase>(
       ...opts.routes,
       "/health": async (_req, res) => {
         const report = await checkHealth(opts.name, opts.health);
-        sendJson(res, report.status === "ok" ? 200 : 503, report);
+        sendJson(res, healthHttpStatus(report.status), report);
       },
     },
     context: async ({ req, requestId }) => {

@@ -6,6 +6,7 @@ import type { Db } from "./db.ts";
 import type { Loaders } from "./loaders.ts";
 import type { SigningKey } from "./accounts/tokens.ts";
 import type { AuthLimits } from "./accounts/limits.ts";
+import type { Revocations } from "./accounts/revocations.ts";
 import type { events } from "./events.ts";
 
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   redis: Redis;
   signingKey: SigningKey;
   limits: AuthLimits;
+  /** What is revoked: recorded with each change, cached in Redis for every verifier. */
+  revocations: Revocations;
   /** Records users' events with the change (record), and relays them (nudge it after such a commit). */
   outbox: Outbox<(typeof events.produces)[number]>;
 }

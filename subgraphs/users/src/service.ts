@@ -19,6 +19,7 @@ import { createLoaders } from "./loaders.ts";
 import { events } from "./events.ts";
 import { createAuthLimits, DEFAULT_AUTH_LIMITS, type AuthLimitSettings } from "./accounts/limits.ts";
 import type { SigningKey } from "./accounts/tokens.ts";
+import { createRevocations } from "./accounts/revocations.ts";
 import { resolvers as accounts } from "./accounts/resolvers.ts";
 import { resolvers as profiles } from "./profiles/resolvers.ts";
 import { resolvers as follows } from "./follows/resolvers.ts";
@@ -44,11 +45,15 @@ export async function createUsers(
     prefix: bullPrefix(config.redisKeyPrefix),
     log: log.child({ component: "outbox" }),
   });
+  // The revocation cache every verifier reads is filled from this database before serving.
+  const revocations = createRevocations({ db, redis, log: log.child({ component: "revocations" }) });
+  await revocations.start();
   const services: Services = {
     db,
     redis,
     signingKey: config.signingKey,
     limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS),
+    revocations,
     outbox,
   };
 
@@ -72,6 +77,7 @@ export async function createUsers(
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: storeHealth(db, redis),
       onStop: async () => {
+        revocations.close();
         await outbox.close();
         await db.$disconnect();
         redis.disconnect();

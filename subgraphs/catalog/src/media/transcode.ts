@@ -10,7 +10,7 @@ import { constants } from "node:fs";
 import { access, mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { parseFile } from "music-metadata";
-import type { Jobs, Logger } from "@melodi/kit";
+import { withTimeout, type Jobs, type Logger } from "@melodi/kit";
 import type { Db } from "../db.ts";
 import type { MediaStorage } from "./storage.ts";
 
@@ -220,7 +220,13 @@ export function createTranscoder(opts: TranscodeOptions): Transcoder {
   }
 
   async function enqueue(audioId: string): Promise<void> {
-    await queue.add("transcode", { audioId }, { jobId: `audio-${audioId}` });
+    // Bounded: a request waits at most a second for a Redis that is away (the song stays
+    // PROCESSING, and a worker starting later queues it again, above).
+    await withTimeout(
+      queue.add("transcode", { audioId }, { jobId: `audio-${audioId}` }),
+      1000,
+      "Redis did not take the job",
+    );
   }
 
   return { enqueue };

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ERRORS, type Lock, type Locker, type RequestRelease } from "@tus/server";
-import type { Logger, PubSub } from "@melodi/kit";
+import { redisCall, type Logger, type PubSub } from "@melodi/kit";
 
 export interface UploadLockerOptions {
   /**
@@ -31,6 +31,26 @@ export interface UploadLocker extends Locker {
 }
 
 const keyOf = (id: string) => `tus:lock:${id}`;
+
+/**
+ * What tus answers a request that cannot lock its upload because Redis is gone or hung: 503, so
+ * the client retries (tus clients retry 5xx) instead of seeing an unknown error (README "When
+ * Redis is gone"). No upload changes without its lock, so nothing is written unlocked.
+ */
+export const LOCKS_UNAVAILABLE = {
+  status_code: 503,
+  body: "Uploads cannot be locked right now (Redis is unavailable). Retry in a moment.\n",
+};
+
+/** `work`, or LOCKS_UNAVAILABLE when it fails for want of Redis. */
+async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err === ERRORS.ERR_LOCK_TIMEOUT) throw err;
+    throw LOCKS_UNAVAILABLE;
+  }
+}
 /** Where a request asks the holder of an upload's lock, on any replica, to let go. */
 const RELEASE_CHANNEL = "tus:lock-release";
 /** Deletes or renews the key only while it still holds this lock's token. */
@@ -69,16 +89,16 @@ export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLoc
     let renewal: NodeJS.Timeout | undefined;
     return {
       async lock(signal: AbortSignal, requestRelease: RequestRelease) {
-        await listening();
+        await orUnavailable(listening);
         const deadline = Date.now() + acquireTimeoutMs;
         let asked = 0;
         for (;;) {
-          if (await redis.set(keyOf(id), token, "PX", ttlMs, "NX")) break;
+          if (await orUnavailable(() => redisCall(redis, () => redis.set(keyOf(id), token, "PX", ttlMs, "NX")))) break;
           if (signal.aborted || Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
           // Ask whoever holds it to let go, again every second in case the ask was missed.
           if (Date.now() - asked >= 1000) {
             asked = Date.now();
-            await pubsub.publish(RELEASE_CHANNEL, id);
+            await orUnavailable(() => pubsub.publish(RELEASE_CHANNEL, id));
           }
           await new Promise((resolve) => setTimeout(resolve, retryMs));
         }
@@ -111,7 +131,10 @@ export function createUploadLocker(redis: Redis, pubsub: PubSub, opts: UploadLoc
       async unlock() {
         clearInterval(renewal);
         if (held.get(id)?.token === token) held.delete(id);
-        await redis.eval(RELEASE, 1, keyOf(id), token);
+        // A lock that cannot be released (Redis away) lapses by its expiry.
+        await redis
+          .eval(RELEASE, 1, keyOf(id), token)
+          .catch((err: unknown) => opts.log?.warn({ err, uploadId: id }, "upload lock not released; it lapses"));
       },
     };
   }

@@ -1,9 +1,9 @@
 // Brute-force limits on sign-in and sign-up, kept in Redis so they hold across replicas. They
 // live here rather than in the router because only this subgraph knows which account an
-// attempt targets. rate-limiter-flexible does the counting (atomic, well kept, Redis-backed).
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+// attempt targets. The kit's createLimiter does the counting (rate-limiter-flexible in Redis;
+// per process while Redis is away, README "When Redis is gone").
 import type { Redis } from "ioredis";
-import { tooManyRequests } from "@melodi/kit";
+import { createLimiter, RateLimiterRes, tooManyRequests, type Limiter } from "@melodi/kit";
 
 export interface AuthLimitSettings {
   /** Login attempts per client IP per minute. */
@@ -33,26 +33,23 @@ export function authLimitSettingsFromEnv(env: NodeJS.ProcessEnv): AuthLimitSetti
 }
 
 export function createAuthLimits(redis: Redis, settings: AuthLimitSettings) {
-  const loginByIp = new RateLimiterRedis({
-    storeClient: redis,
+  const loginByIp = createLimiter(redis, {
     keyPrefix: "rl:login:ip",
     points: settings.loginPerIpPerMinute,
     duration: 60,
   });
-  const failedByAccount = new RateLimiterRedis({
-    storeClient: redis,
+  const failedByAccount = createLimiter(redis, {
     keyPrefix: "rl:login:fail",
     points: settings.failedLoginsPerAccount,
     duration: 15 * 60,
   });
-  const registerByIp = new RateLimiterRedis({
-    storeClient: redis,
+  const registerByIp = createLimiter(redis, {
     keyPrefix: "rl:register:ip",
     points: settings.registerPerIpPerHour,
     duration: 60 * 60,
   });
 
-  async function consume(limiter: RateLimiterRedis, key: string, what: string): Promise<void> {
+  async function consume(limiter: Limiter, key: string, what: string): Promise<void> {
     try {
       await limiter.consume(key);
     } catch (err) {

@@ -84,7 +84,7 @@ export const resolvers: Resolvers = {
     },
 
     async refreshSession(_parent, { input }, ctx) {
-      const outcome = await refreshSession(ctx.db, ctx.redis, ctx.signingKey, input.refreshToken);
+      const outcome = await refreshSession(ctx.db, ctx.revocations, ctx.signingKey, input.refreshToken);
       if (outcome.ok) return { session: outcome.session, userErrors: [] };
       const message =
         outcome.reason === "blocked"
@@ -104,9 +104,9 @@ export const resolvers: Resolvers = {
     async logout(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
       if (!input?.everywhere)
-        return { signedOutSessionCount: await endSession(ctx.db, ctx.redis, viewer.sessionId), userErrors: [] };
-      const { count, user } = await ctx.db.$transaction((tx) => endAllSessions(tx, viewer.id));
-      await publishRevocation(ctx.redis, user);
+        return { signedOutSessionCount: await endSession(ctx.db, ctx.revocations, viewer.sessionId), userErrors: [] };
+      const { count, user } = await ctx.db.$transaction((tx) => endAllSessions(tx, ctx.revocations, viewer.id));
+      await publishRevocation(ctx.revocations, user);
       return { signedOutSessionCount: count, userErrors: [] };
     },
 
@@ -128,10 +128,10 @@ export const resolvers: Resolvers = {
           where: { userId: viewer.id },
           data: { passwordHash, passwordChangedAt: new Date() },
         });
-        const { user } = await endAllSessions(tx, viewer.id);
+        const { user } = await endAllSessions(tx, ctx.revocations, viewer.id);
         return { user, session: await startSession(tx, ctx.signingKey, user, undefined) };
       });
-      await publishRevocation(ctx.redis, user);
+      await publishRevocation(ctx.revocations, user);
       return { user: await ctx.loaders.user.load(user.id), session, userErrors: [] };
     },
   },

@@ -1,9 +1,9 @@
 // Sign-in sessions: a session is one device's sign-in, holding a chain of refresh tokens that
-// each work once (ARCHITECTURE.md §4). Revoking writes to Redis too, so access tokens already handed
-// out stop working at once rather than when they expire.
-import { revokeSession, revokeUserTokens } from "@melodi/kit";
-import type { Redis } from "ioredis";
+// each work once (ARCHITECTURE.md §4). Revoking records the revocation with the change
+// (revocations.ts) and then writes it to Redis, so access tokens already handed out stop working
+// at once rather than when they expire.
 import type { Db, Prisma, UserRow } from "../db.ts";
+import type { Revocations } from "./revocations.ts";
 import { hashRefreshToken, newRefreshToken, signAccessToken, type SigningKey } from "./tokens.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -41,7 +41,12 @@ export type RefreshOutcome =
   | { ok: true; session: AuthSessionModel }
   | { ok: false; reason: "invalid" | "reused" | "blocked" };
 
-export async function refreshSession(db: Db, redis: Redis, key: SigningKey, token: string): Promise<RefreshOutcome> {
+export async function refreshSession(
+  db: Db,
+  revocations: Revocations,
+  key: SigningKey,
+  token: string,
+): Promise<RefreshOutcome> {
   const found = await db.refreshToken.findUnique({
     where: { tokenHash: hashRefreshToken(token) },
     include: { session: { include: { user: true } } },
@@ -62,18 +67,25 @@ export async function refreshSession(db: Db, redis: Redis, key: SigningKey, toke
   if (outcome) return { ok: true, session: outcome };
 
   // The token was already used: someone holds a copy. End the whole session for both.
-  await db.session.update({ where: { id: found.sessionId }, data: { revokedAt: new Date() } });
-  await revokeSession(redis, found.sessionId);
+  await db.$transaction(async (tx) => {
+    await tx.session.update({ where: { id: found.sessionId }, data: { revokedAt: new Date() } });
+    await revocations.record(tx, { sessionId: found.sessionId });
+  });
+  await revocations.publish({ sessionId: found.sessionId });
   return { ok: false, reason: "reused" };
 }
 
 /** Signs out one session; returns how many were still active (0 or 1). */
-export async function endSession(db: Db, redis: Redis, sessionId: string): Promise<number> {
-  const { count } = await db.session.updateMany({
-    where: { id: sessionId, revokedAt: null },
-    data: { revokedAt: new Date() },
+export async function endSession(db: Db, revocations: Revocations, sessionId: string): Promise<number> {
+  const count = await db.$transaction(async (tx) => {
+    const { count } = await tx.session.updateMany({
+      where: { id: sessionId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    await revocations.record(tx, { sessionId });
+    return count;
   });
-  await revokeSession(redis, sessionId);
+  await revocations.publish({ sessionId });
   return count;
 }
 
@@ -83,6 +95,7 @@ export async function endSession(db: Db, redis: Redis, sessionId: string): Promi
  */
 export async function endAllSessions(
   tx: Tx,
+  revocations: Revocations,
   userId: string,
   data: Prisma.UserUpdateInput = {},
 ): Promise<{ count: number; user: UserRow }> {
@@ -91,9 +104,13 @@ export async function endAllSessions(
     data: { revokedAt: new Date() },
   });
   const user = await tx.user.update({ where: { id: userId }, data: { ...data, tokenVersion: { increment: 1 } } });
+  await revocations.record(tx, { userId, tokenVersion: user.tokenVersion });
   return { count, user };
 }
 
-export async function publishRevocation(redis: Redis, user: Pick<UserRow, "id" | "tokenVersion">): Promise<void> {
-  await revokeUserTokens(redis, user.id, user.tokenVersion);
+export async function publishRevocation(
+  revocations: Revocations,
+  user: Pick<UserRow, "id" | "tokenVersion">,
+): Promise<void> {
+  await revocations.publish({ userId: user.id, tokenVersion: user.tokenVersion });
 }

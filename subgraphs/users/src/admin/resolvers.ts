@@ -1,14 +1,5 @@
 // The backoffice's account management. Every field here is ADMIN-only.
-import {
-  decodeCursor,
-  encodeCursor,
-  isUuid,
-  pageSize,
-  requireRole,
-  revokeUserTokens,
-  toConnection,
-  type Viewer,
-} from "@melodi/kit";
+import { decodeCursor, encodeCursor, isUuid, pageSize, requireRole, toConnection, type Viewer } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../db.ts";
@@ -35,8 +26,8 @@ async function target(
 
 /** Applies a change that must end every session and token of the user, then reloads them. */
 async function changeAndRevoke(ctx: Context, userId: string, data: Prisma.UserUpdateInput) {
-  const { user } = await ctx.db.$transaction((tx) => endAllSessions(tx, userId, data));
-  await publishRevocation(ctx.redis, user);
+  const { user } = await ctx.db.$transaction((tx) => endAllSessions(tx, ctx.revocations, userId, data));
+  await publishRevocation(ctx.revocations, user);
   ctx.loaders.user.clear(userId);
   return ctx.loaders.user.load(userId);
 }
@@ -122,10 +113,11 @@ export const resolvers: Resolvers = {
       const deleted = await ctx.db.$transaction(async (tx) => {
         const row = await tx.user.delete({ where: { id: found.id }, select: { id: true, tokenVersion: true } });
         await ctx.outbox.record(tx, "user.deleted", { userId: row.id });
+        await ctx.revocations.record(tx, { userId: row.id, tokenVersion: row.tokenVersion + 1 });
         return row;
       });
       ctx.outbox.nudge();
-      await revokeUserTokens(ctx.redis, deleted.id, deleted.tokenVersion + 1);
+      await ctx.revocations.publish({ userId: deleted.id, tokenVersion: deleted.tokenVersion + 1 });
       ctx.loaders.user.clear(found.id);
       return { deletedUserId: deleted.id, userErrors: [] };
     },
