@@ -93,6 +93,9 @@ const breakerOf = (redis: Redis): Breaker => {
   return b;
 };
 
+/** Connection states that mean Redis was lost (not a first connect still under way). */
+const OUTAGE_STATUSES = new Set(["reconnecting", "close", "end"]);
+
 /** Whether a request-path call would be sent to Redis now (connected, not recently timed out). */
 export function redisUsable(redis: Redis): boolean {
   return redis.status === "ready" && breakerOf(redis).openUntil <= Date.now();
@@ -130,8 +133,10 @@ export async function redisCall<T>(
   work: () => Promise<T>,
   timeoutMs: number = REDIS_TIMEOUTS.requestMs,
 ): Promise<T> {
-  if (redis.status !== "ready") throw new RedisUnavailableError(`Redis is not connected (${redis.status})`);
-  if (!redisUsable(redis)) throw new RedisUnavailableError("Redis did not answer in time recently");
+  // A connection still making its first connect (a service just started) queues the command,
+  // bounded by the timeout below; one that lost Redis (reconnecting, closed) is an outage now.
+  if (OUTAGE_STATUSES.has(redis.status)) throw new RedisUnavailableError(`Redis is not connected (${redis.status})`);
+  if (breakerOf(redis).openUntil > Date.now()) throw new RedisUnavailableError("Redis did not answer in time recently");
   try {
     return await withTimeout(work(), timeoutMs, `Redis did not answer within ${timeoutMs} ms`);
   } catch (err) {
