@@ -36,6 +36,9 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
   );
 }
 
+if (env.NODE_ENV === "production" && !env.SUBGRAPH_SECRET)
+  throw new Error("SUBGRAPH_SECRET is not set (the secret the router proves itself with to subgraphs).");
+
 const router = await startRouter({
   port: Number(env.PORT ?? 4000),
   host: env.HOST ?? "127.0.0.1",
@@ -46,6 +49,7 @@ const router = await startRouter({
   requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
   trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
   subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
+  subgraphSecret: env.SUBGRAPH_SECRET || undefined,
   // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
   forwardHeaders: env.FORWARD_HEADERS
     ? env.FORWARD_HEADERS.split(",")

@@ -7,6 +7,7 @@ import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import { SUBGRAPH_SECRET_HEADER } from "@melodi/kit";
 import type { RouterContext } from "./context.ts";
 
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
@@ -16,11 +17,14 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   readonly url: URL;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
+  private readonly secret: string | undefined;
 
-  constructor(name: string, url: string, timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS) {
+  /** `secret`: SUBGRAPH_SECRET, sent on every fetch so the subgraph knows the router asks. */
+  constructor(name: string, url: string, timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS, secret?: string) {
     this.name = name;
     this.url = new URL(url);
     this.timeoutMs = timeoutMs;
+    this.secret = secret;
     this.pool = new Pool(this.url.origin, { connections: 128, keepAliveTimeout: 30_000 });
   }
 
@@ -33,6 +37,9 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     if (ctx.authorization) headers.authorization = ctx.authorization;
     if (ctx.requestId) headers["x-request-id"] = ctx.requestId;
     if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;
+    // Set or removed here whatever was forwarded: a client's own copy never reaches a subgraph.
+    if (this.secret) headers[SUBGRAPH_SECRET_HEADER] = this.secret;
+    else delete headers[SUBGRAPH_SECRET_HEADER];
 
     const body = JSON.stringify({
       query: request.query,

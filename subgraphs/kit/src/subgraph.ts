@@ -3,6 +3,7 @@
 // internal errors, request ids in logs, and `/health` with the service's own dependencies.
 // buildSubgraph is the server alone, which tests also run in process; startSubgraph adds HTTP.
 import type http from "node:http";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
@@ -77,6 +78,12 @@ export interface SubgraphOptions<TContext extends RequestBase> {
   routes?: Record<string, RouteHandler>;
   /** HTTP routes for every path under a prefix (e.g. `/uploads/`), see createHttpFront. */
   prefixRoutes?: Record<string, RouteHandler>;
+  /**
+   * The secret the router sends in SUBGRAPH_SECRET_HEADER (SUBGRAPH_SECRET). When set, GraphQL
+   * is answered only for requests carrying it; unset (development only) every caller counts as
+   * the router.
+   */
+  subgraphSecret?: string;
 }
 
 export interface RunningService {
@@ -103,12 +110,32 @@ function requestLogPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
   };
 }
 
+/** The header the router proves itself with to subgraphs (router/src/subgraphClient.ts). */
+export const SUBGRAPH_SECRET_HEADER = "x-subgraph-secret";
+
+/**
+ * Whether a request comes from the router: it carries the shared secret. Both sides are hashed
+ * first so the comparison takes the same time whatever the given value's length, and
+ * timingSafeEqual makes it take the same time wherever the first difference is. No secret
+ * configured (development): every caller is the router.
+ */
+export function routerCheck(secret: string | undefined): (req: http.IncomingMessage) => boolean {
+  if (!secret) return () => true;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  const expected = digest(secret);
+  return (req) => {
+    const given = req.headers[SUBGRAPH_SECRET_HEADER];
+    return typeof given === "string" && timingSafeEqual(digest(given), expected);
+  };
+}
+
 /**
  * The end client's address, for per-client limits. `X-Forwarded-For` is written by whoever sends
  * it, so only the entries added by our own proxies count: with `trustedHops` proxies in front,
  * the client is the entry that many places from the right (each proxy appends the address it
  * saw). With none, the socket's peer is the client. The router is one trusted hop for every
- * subgraph: it sends the address it decided on (subgraphs are never exposed directly).
+ * subgraph, and only a request carrying the router's secret is from the router: it sends the
+ * address it decided on.
  */
 export function clientIpOf(req: http.IncomingMessage, trustedHops: number): string {
   const peer = req.socket.remoteAddress ?? "unknown";
@@ -163,6 +190,8 @@ export async function buildSubgraph<TContext extends RequestBase>(
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]),
     introspection: development,
+    // No "Did you mean ...?" in validation errors when the schema is not public.
+    hideSchemaDetailsFromClientErrors: !development,
     // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
     // handlers would race it and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,
@@ -208,6 +237,7 @@ export async function startSubgraph<TContext extends RequestBase>(
   host = "127.0.0.1",
 ): Promise<RunningService> {
   const { server, stop } = await buildSubgraph(opts);
+  const fromRouter = routerCheck(opts.subgraphSecret);
 
   const httpServer = createHttpFront<TContext>({
     server,
@@ -220,10 +250,20 @@ export async function startSubgraph<TContext extends RequestBase>(
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
+    // GraphQL only from the router: anyone else who reaches a subgraph (its port exposed by
+    // mistake, another container) gets 403 before anything runs. /health and the service's own
+    // routes (media, uploads) are answered before this check.
+    beforeGraphQL: async (req, res) => {
+      if (fromRouter(req)) return true;
+      sendJson(res, 403, {
+        errors: [{ message: "This service answers only the router.", extensions: { code: "FORBIDDEN" } }],
+      });
+      return false;
+    },
     context: async ({ req, requestId }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);
-      return opts.createContext({ viewer, requestId, log, clientIp: clientIpOf(req, 1) });
+      return opts.createContext({ viewer, requestId, log, clientIp: clientIpOf(req, fromRouter(req) ? 1 : 0) });
     },
   });
   const actualPort = await listen(httpServer, port, host);
