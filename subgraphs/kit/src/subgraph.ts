@@ -18,6 +18,7 @@ import { makeFormatError } from "./errors.ts";
 import { checkHealth, type HealthChecks } from "./health.ts";
 import { close, createHttpFront, listen, sendJson, type RouteHandler } from "./http.ts";
 import type { Logger } from "./logger.ts";
+import { refuseBadText } from "./text.ts";
 
 export interface RequestBase {
   viewer: Viewer | null;
@@ -188,7 +189,8 @@ export async function buildSubgraph<TContext extends RequestBase>(
 ): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]),
+    // NUL bytes and invalid Unicode refused in every argument (text.ts).
+    schema: refuseBadText(buildSubgraphSchema([...opts.modules, sharedModule<TContext>()])),
     introspection: development,
     // No "Did you mean ...?" in validation errors when the schema is not public.
     hideSchemaDetailsFromClientErrors: !development,
