@@ -82,7 +82,7 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
         name,
         urlOf.get(name) ?? url ?? "",
         timeoutFor(config.subgraphTimeoutMs, name),
-        config.subgraphSecret,
+        { secret: config.subgraphSecret, onViewerToken: (token, context) => pipeline.actAsViewer(context, token) },
       );
       clients.push(client);
       return client;

@@ -124,7 +124,7 @@ describe("subgraphs answer only the router", () => {
       const bare = new SubgraphClient("echo", echo.url);
       expect((await process(bare)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       await bare.close();
-      const configured = new SubgraphClient("echo", echo.url, 5000, SECRET);
+      const configured = new SubgraphClient("echo", echo.url, 5000, { secret: SECRET });
       expect((await process(configured)).data).toEqual({ ok: true });
       await configured.close();
     } finally {

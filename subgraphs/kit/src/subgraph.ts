@@ -94,6 +94,68 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * The viewer after a mutation (ARCHITECTURE.md §9). A sign-in (login, register) runs as nobody,
+ * but its payload is read by the account it signed in: the rest of the operation must resolve
+ * as that viewer, or `login { user { email } }` would be refused to the very user it returns.
+ * Each context remembers how it was made (under a symbol key, which Apollo Server's per-operation
+ * shallow copy of the context keeps), so actAsViewer can make it again for the new viewer
+ * (per-viewer loaders included) in place; the new access token goes back to the router in the
+ * response's `extensions.viewerToken`, and the router sends it with the operation's later
+ * fetches (router/src/subgraphClient.ts), so other subgraphs' fields see that viewer too.
+ */
+interface ContextOrigin {
+  base: RequestBase;
+  remake: (base: RequestBase) => object;
+  accessToken?: string;
+}
+const ORIGIN = Symbol("contextOrigin");
+const originOf = (context: object) => (context as { [ORIGIN]?: ContextOrigin })[ORIGIN];
+
+/** The key of the issued token in a subgraph response's `extensions`. */
+export const VIEWER_TOKEN_EXTENSION = "viewerToken";
+
+function makeContext<TContext extends RequestBase>(
+  createContext: (base: RequestBase) => TContext,
+  base: RequestBase,
+): TContext {
+  const context = createContext(base);
+  (context as { [ORIGIN]?: ContextOrigin })[ORIGIN] = { base, remake: createContext };
+  return context;
+}
+
+/**
+ * From here on this operation runs as `viewer`, signed in with `accessToken` (just issued to
+ * it): for the rest of this subgraph's resolvers, and, through the router, for the fetches to
+ * other subgraphs that follow.
+ */
+export function actAsViewer(context: RequestBase, viewer: Viewer, accessToken: string): void {
+  const origin = originOf(context);
+  if (!origin) {
+    context.viewer = viewer;
+    return;
+  }
+  origin.base = { ...origin.base, viewer };
+  origin.accessToken = accessToken;
+  Object.assign(context, origin.remake(origin.base));
+}
+
+/** Puts the token actAsViewer was given into the response, for the router. */
+function viewerTokenPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async willSendResponse({ response }) {
+          const token = originOf(contextValue)?.accessToken;
+          if (!token || response.body.kind !== "single") return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, [VIEWER_TOKEN_EXTENSION]: token };
+        },
+      };
+    },
+  };
+}
+
 /** Logs each operation once, with its request id; never variables or tokens. */
 function requestLogPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
   return {
@@ -202,6 +264,7 @@ export async function buildSubgraph<TContext extends RequestBase>(
     csrfPrevention: true,
     plugins: [
       requestLogPlugin<TContext>(),
+      viewerTokenPlugin<TContext>(),
       // Traces are for Apollo's hosted reporting, which we do not use; they cost CPU per field.
       ApolloServerPluginInlineTraceDisabled(),
       development
@@ -213,7 +276,9 @@ export async function buildSubgraph<TContext extends RequestBase>(
   return {
     server,
     async execute<TData>(request: OperationRequest, base: RequestBase) {
-      const response = await server.executeOperation<TData>(request, { contextValue: opts.createContext(base) });
+      const response = await server.executeOperation<TData>(request, {
+        contextValue: makeContext(opts.createContext, base),
+      });
       if (response.body.kind !== "single") throw new Error("Incremental delivery is not supported in process.");
       const { data, errors } = response.body.singleResult;
       // Through JSON, as a client gets it: no undefined fields, no null-prototype objects.
@@ -265,7 +330,12 @@ export async function startSubgraph<TContext extends RequestBase>(
     context: async ({ req, requestId }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);
-      return opts.createContext({ viewer, requestId, log, clientIp: clientIpOf(req, fromRouter(req) ? 1 : 0) });
+      return makeContext(opts.createContext, {
+        viewer,
+        requestId,
+        log,
+        clientIp: clientIpOf(req, fromRouter(req) ? 1 : 0),
+      });
     },
   });
   const actualPort = await listen(httpServer, port, host);
