@@ -7,9 +7,11 @@
 //   BENCH_ROUNDS (default 2)         BENCH_USERS_PORT / BENCH_ROUTER_PORT (default: free ports)
 //   BENCH_ROUTER_NODE_ARGS / BENCH_USERS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=.data/prof")
 //   DATABASE_URL / REDIS_URL as for the stack (default: embedded Postgres, Redis on 6379).
+import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import autocannon, { type Result } from "autocannon";
+import { SUBGRAPH_SECRET_HEADER } from "@melodi/kit";
 import { ensurePostgres, ensureRedis, type Started } from "../scripts/services.ts";
 import { migrateAll } from "../scripts/db/migrations.ts";
 import { loadKeys } from "../scripts/stack.ts";
@@ -43,6 +45,13 @@ export const QUERY = /* GraphQL */ `query BenchProfile($id: ID!) {
 
 const log = (msg: string) => console.log(`» ${msg}`);
 
+/**
+ * The router proves itself to the subgraph with it (SUBGRAPH_SECRET); the direct target sends it
+ * too, as the router would, so both sides answer the same request. The router ignores it.
+ */
+const SUBGRAPH_SECRET = randomBytes(24).toString("base64url");
+const SECRET_HEADER = { [SUBGRAPH_SECRET_HEADER]: SUBGRAPH_SECRET };
+
 /** A good answer: data for the user, no errors. Cheap enough to run on every response. */
 function goodBody(body: string): boolean {
   return body.startsWith('{"data":{"user":{"id":') && !body.includes('"errors"');
@@ -51,7 +60,11 @@ function goodBody(body: string): boolean {
 async function post(url: string, body: unknown, token?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      "content-type": "application/json",
+      ...SECRET_HEADER,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, text: await res.text() };
@@ -144,6 +157,7 @@ async function main(): Promise<number> {
       HOST: "127.0.0.1",
       REDIS_URL: redis.url,
       JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
+      SUBGRAPH_SECRET,
     };
     const nodeArgs = (name: string) => (env[name] ?? "").split(/\s+/).filter(Boolean);
     const users: Service = await startService({
@@ -235,7 +249,11 @@ async function main(): Promise<number> {
       autocannon({
         url: target.url,
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${await freshToken()}` },
+        headers: {
+          "content-type": "application/json",
+          ...SECRET_HEADER,
+          authorization: `Bearer ${await freshToken()}`,
+        },
         body: requestBody,
         connections: CONNECTIONS,
         duration: seconds,

@@ -11,6 +11,7 @@
 // BENCH_CONNECTIONS (comma-separated levels, "1,4,10"), BENCH_WARMUP (s, 3).
 import path from "node:path";
 import pg from "pg";
+import { SUBGRAPH_SECRET_HEADER } from "@melodi/kit";
 import { ensurePostgres, ensureRedis } from "../scripts/services.ts";
 import { migrateAll } from "../scripts/db/migrations.ts";
 import { loadKeys } from "../scripts/stack.ts";
@@ -132,6 +133,7 @@ try {
         REDIS_URL: redis.url,
         JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
         MEDIA_URL_SECRET: "bench-only-secret",
+        SUBGRAPH_SECRET: "bench-only-subgraph-secret",
         MEDIA_WORKER: "false",
         MEDIA_DIR: path.join(root, ".data/bench-media"),
         SEARCH_CACHE_TTL_SECONDS: String(cacheTtl),
@@ -148,7 +150,8 @@ try {
         const t = performance.now();
         const res = await fetch(endpoint, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          // Sent as the router would: the catalog answers GraphQL only to it.
+          headers: { "content-type": "application/json", [SUBGRAPH_SECRET_HEADER]: "bench-only-subgraph-secret" },
           body: JSON.stringify({ query: SEARCH, variables: { q } }),
         });
         const body = (await res.json()) as { data?: { search: { edges: unknown[] } }; errors?: unknown };

@@ -3,7 +3,7 @@
 // subgraph is configured exactly as in production, by its main.ts's configFromEnv from one set
 // of settings, so a setting (MEDIA_DIR, LIMIT_*, ...) means the same to the seed and to the
 // service, and a new subgraph needs no line here.
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
@@ -128,6 +128,8 @@ export async function startLocalStack(opts: StackOptions = {}): Promise<LocalSta
       JWT_SIGNING_KID: keys.signingKey.kid,
       JWT_SIGNING_KEY: keys.signingKey.privateKey,
       MEDIA_DIR: path.resolve(root, process.env.MEDIA_DIR || ".data/media"),
+      // What the router proves itself with to the subgraphs: a new one every run unless given.
+      SUBGRAPH_SECRET: process.env.SUBGRAPH_SECRET || randomBytes(32).toString("base64url"),
     };
     if (opts.seed !== false) {
       const shared: DemoSeed["shared"] = {};

@@ -36,6 +36,8 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): RouterConfig {
+  if (env.NODE_ENV === "production" && !env.SUBGRAPH_SECRET)
+    throw new Error("SUBGRAPH_SECRET is not set (the secret the router proves itself with to subgraphs).");
   return {
     port: Number(env.PORT ?? loadManifest().router.port),
     host: env.HOST ?? "127.0.0.1",
@@ -46,6 +48,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): RouterConfig {
     requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
     subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
+    subgraphSecret: env.SUBGRAPH_SECRET || undefined,
     // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
     forwardHeaders: env.FORWARD_HEADERS
       ? env.FORWARD_HEADERS.split(",")

@@ -48,6 +48,12 @@ export interface RequestPipeline {
   /** Rules every operation is validated with, besides GraphQL's own. */
   validationRules: ValidationRule[];
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /**
+   * The rest of the operation runs as the viewer of `accessToken`, which a subgraph just issued
+   * (a sign-in): verified like any token, then forwarded to the operation's later fetches. A
+   * token that does not verify changes nothing.
+   */
+  actAsViewer(context: RouterContext, accessToken: string): Promise<void>;
 }
 
 export function createPipeline(config: PipelineConfig): RequestPipeline {
@@ -74,5 +80,12 @@ export function createPipeline(config: PipelineConfig): RequestPipeline {
     clientIpOf: (req) => clientIpOf(req, config.trustedProxyHops),
     validationRules: [queryLimitsRule(config.queryLimits ?? DEFAULT_QUERY_LIMITS)],
     formatError: createErrorFormatter(config.log),
+    async actAsViewer(context, accessToken) {
+      const authorization = `Bearer ${accessToken}`;
+      const viewer = await authenticator.authenticate(authorization).catch(() => null);
+      if (!viewer) return;
+      context.viewer = viewer;
+      context.authorization = authorization;
+    },
   };
 }

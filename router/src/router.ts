@@ -50,6 +50,8 @@ export interface RouterConfig {
   subgraphTimeoutMs?: number | Record<string, number>;
   /** Client headers passed on to every subgraph as they are (besides the verified token, request id and client address). */
   forwardHeaders?: string[];
+  /** SUBGRAPH_SECRET: sent to every subgraph, which answers GraphQL only to requests carrying it. */
+  subgraphSecret?: string;
   log?: Logger;
 }
 
@@ -79,7 +81,12 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
-      const client = new SubgraphClient(name, urlOf.get(name) ?? url ?? "", timeoutFor(config.subgraphTimeoutMs, name));
+      const client = new SubgraphClient(
+        name,
+        urlOf.get(name) ?? url ?? "",
+        timeoutFor(config.subgraphTimeoutMs, name),
+        { secret: config.subgraphSecret, onViewerToken: (token, context) => pipeline.actAsViewer(context, token) },
+      );
       clients.push(client);
       return client;
     },
@@ -101,6 +108,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
   const server = new ApolloServer<RouterContext>({
     gateway,
     introspection: development,
+    // No "Did you mean ...?" in validation errors when the schema is not public.
+    hideSchemaDetailsFromClientErrors: !development,
     // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
     // handlers would race it and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,

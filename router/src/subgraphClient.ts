@@ -7,20 +7,37 @@ import { GraphQLError } from "graphql";
 import { Pool } from "undici";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import { SUBGRAPH_SECRET_HEADER, VIEWER_TOKEN_EXTENSION } from "@melodi/kit";
 import type { RouterContext } from "./context.ts";
 
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
+
+export interface SubgraphClientOptions {
+  /** SUBGRAPH_SECRET, sent on every fetch so the subgraph knows the router asks. */
+  secret?: string;
+  /**
+   * A subgraph signed a viewer in during this operation (login, register) and sent the new
+   * access token back (the kit's VIEWER_TOKEN_EXTENSION): verify it and use it for the
+   * operation's later fetches, so fields other subgraphs resolve for the payload see the viewer
+   * after the mutation, as the subgraph's own fields do.
+   */
+  onViewerToken?: (token: string, context: RouterContext) => Promise<void>;
+}
 
 export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   readonly name: string;
   readonly url: URL;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
+  private readonly secret: string | undefined;
+  private readonly onViewerToken: SubgraphClientOptions["onViewerToken"];
 
-  constructor(name: string, url: string, timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS) {
+  constructor(name: string, url: string, timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS, options: SubgraphClientOptions = {}) {
     this.name = name;
     this.url = new URL(url);
     this.timeoutMs = timeoutMs;
+    this.secret = options.secret;
+    this.onViewerToken = options.onViewerToken;
     this.pool = new Pool(this.url.origin, { connections: 128, keepAliveTimeout: 30_000 });
   }
 
@@ -33,6 +50,9 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     if (ctx.authorization) headers.authorization = ctx.authorization;
     if (ctx.requestId) headers["x-request-id"] = ctx.requestId;
     if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;
+    // Set or removed here whatever was forwarded: a client's own copy never reaches a subgraph.
+    if (this.secret) headers[SUBGRAPH_SECRET_HEADER] = this.secret;
+    else delete headers[SUBGRAPH_SECRET_HEADER];
 
     const body = JSON.stringify({
       query: request.query,
@@ -74,7 +94,15 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
         extensions: { code: "SERVICE_UNAVAILABLE", serviceName: this.name },
       });
     }
-    return parsed as GatewayGraphQLResponse;
+    const result = parsed as GatewayGraphQLResponse;
+    const token = result.extensions?.[VIEWER_TOKEN_EXTENSION];
+    if (result.extensions && VIEWER_TOKEN_EXTENSION in result.extensions) {
+      // Never passed on as it is: the client reads its tokens from the payload it asked for.
+      const { [VIEWER_TOKEN_EXTENSION]: _token, ...rest } = result.extensions;
+      result.extensions = rest;
+      if (typeof token === "string" && this.onViewerToken) await this.onViewerToken(token, ctx as RouterContext);
+    }
+    return result;
   }
 
   close(): Promise<void> {

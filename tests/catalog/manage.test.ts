@@ -43,6 +43,24 @@ describe("creating artists", () => {
     expect(row).toMatchObject({ isPublic: false, isVisible: true, searchText: "los ejemplos" });
   });
 
+  it("makes an ASCII slug from any name, in the form explicit slugs must have", async () => {
+    const tag = slug();
+    for (const [name, expected] of [
+      [`Søren Lopez ${tag}`, `soren-lopez-${tag}`],
+      [`Æsir & Straße ${tag}`, `aesir-strasse-${tag}`],
+      [`Łódź Đorđe Þór ${tag}`, `lodz-dorde-thor-${tag}`],
+      [`Beyoncé — 東京 ${tag}`, `beyonce-${tag}`],
+    ]) {
+      const res = await catalog.query(CREATE_ARTIST, { input: { name } }, { viewer: owner });
+      expect(res.data.createArtist.userErrors, name).toEqual([]);
+      expect(res.data.createArtist.artist.slug).toBe(expected);
+      expect(expected).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
+    }
+    // Nothing left to make a slug from: the caller is asked for one.
+    const none = await catalog.query(CREATE_ARTIST, { input: { name: "東京" } }, { viewer: owner });
+    expect(none.data.createArtist.userErrors).toEqual([{ field: ["input", "slug"], code: "INVALID_SLUG" }]);
+  });
+
   it("an ADMIN names the managers; an ARTIST may not", async () => {
     const res = await catalog.query(
       CREATE_ARTIST,

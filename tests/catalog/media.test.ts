@@ -632,6 +632,19 @@ describe("playback of files larger than one read", () => {
     expect(Buffer.from(await head.arrayBuffer())).toHaveLength(0);
   });
 
+  it("serves a suffix range longer than the file as the whole file (RFC 9110), a shorter one as its tail", async () => {
+    const [{ url: u, bytes }] = renditions as [(typeof renditions)[0]];
+    for (const range of ["bytes=-99999999999", `bytes=-${bytes.length}`, `bytes=-${bytes.length + 1}`]) {
+      const res = await fetch(u, { headers: { range } });
+      const body = Buffer.from(await res.arrayBuffer());
+      expect({ status: res.status, same: body.equals(bytes) }, range).toEqual({ status: 206, same: true });
+      expect(res.headers.get("content-range"), range).toBe(`bytes 0-${bytes.length - 1}/${bytes.length}`);
+    }
+    const tail = bytes.subarray(bytes.length - 10);
+    expect(await read(u, tail, "bytes=-10")).toEqual(answer(206, tail));
+    expect((await fetch(u, { headers: { range: "bytes=-0" } })).status).toBe(416);
+  });
+
   it("gives every one of many concurrent readers, some abandoning mid-body, its own bytes", async () => {
     const abandon = (u: string) =>
       new Promise<void>((resolve) => {

@@ -120,14 +120,18 @@ describe("search", () => {
     const first = await catalog.query(SEARCH, { q: common, types: ["SONG"], first: 50 });
     expect(first.data.search.edges[0].node).toMatchObject({ id: exact, title: common });
     const seen: string[] = ids(first);
+    const scores: number[] = first.data.search.edges.map((e: any) => e.score);
     let after = first.data.search.pageInfo.endCursor;
     for (let page = 0; page < 3 && after; page++) {
       const next = await catalog.query(SEARCH, { q: common, types: ["SONG"], first: 50, after });
       seen.push(...ids(next));
+      scores.push(...next.data.search.edges.map((e: any) => e.score));
       after = next.data.search.pageInfo.hasNextPage ? next.data.search.pageInfo.endCursor : null;
     }
     expect(seen).toHaveLength(121);
     expect(new Set(seen).size).toBe(121);
+    expect(first.data.search.edges[0].score).toBeGreaterThan(0.5);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
   it("ranks the same whether the best matches come from walking the rank index or from sorting every match", async () => {
@@ -151,6 +155,17 @@ describe("search", () => {
     const reference: string[] = [];
     for (let offset = 0; offset < 80; offset += 20) reference.push(...(await ranked(0, offset)).slice(0, 20));
     expect(new Set(reference).size).toBe(80);
+    // Scores follow the order: never rising, across pages; above 0.5 exactly for the texts
+    // that hold the word as typed.
+    const scores: number[] = [];
+    for (let offset = 0; offset < 80; offset += 20)
+      scores.push(
+        ...(await findHits(db, { q: tune, kinds: ["SONG"], limit: 20, offset, window: 0 }))
+          .slice(0, 20)
+          .map((hit) => hit.score),
+      );
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.map((score) => score > 0.5)).toEqual([...Array(40).fill(true), ...Array(40).fill(false)]);
     const rows = await db.song.findMany({ where: { id: { in: reference } }, select: { id: true, searchText: true } });
     const text = new Map(rows.map((row) => [row.id, row.searchText]));
     const exact = reference.map((id) => text.get(id)!.startsWith(`${tune} `));

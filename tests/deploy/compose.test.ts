@@ -66,7 +66,7 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
   ),
   router: {
     sources: ["router/src/main.ts"],
-    required: ["NODE_ENV", "HOST", "PORT", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_URLS"],
+    required: ["NODE_ENV", "HOST", "PORT", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_URLS", "SUBGRAPH_SECRET"],
     optional: [
       "LOG_LEVEL",
       "LIMIT_REQUESTS_PER_MINUTE",
@@ -351,7 +351,7 @@ describe("docker-compose.yml", () => {
     const example = read(".env.example");
     const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!));
     for (const name of interpolated) expect(documented.has(name), `.env.example lacks ${name}`).toBe(true);
-    for (const name of ["JWT_SIGNING_KID", "JWT_SIGNING_KEY", "JWT_PUBLIC_KEYS"]) {
+    for (const name of ["JWT_SIGNING_KID", "JWT_SIGNING_KEY", "JWT_PUBLIC_KEYS", "SUBGRAPH_SECRET"]) {
       expect(values, `${name} must be required (\${${name}:?...})`).toMatch(new RegExp(`\\$\\{${name}:\\?`));
       expect(values, `${name} must have no default`).not.toMatch(new RegExp(`\\$\\{${name}:?-`));
     }

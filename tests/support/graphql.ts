@@ -1,6 +1,8 @@
 // A tiny GraphQL-over-HTTP client, as the mobile app and backoffice speak to us.
 import { randomBytes } from "node:crypto";
 import { expect } from "vitest";
+import { SUBGRAPH_SECRET_HEADER } from "@melodi/kit";
+import { TEST_SUBGRAPH_SECRET } from "./keys.ts";
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -19,6 +21,8 @@ export async function gql<T = any>(
     method: "POST",
     headers: {
       "content-type": "application/json",
+      // Subgraphs answer only the router; the router itself ignores the header.
+      [SUBGRAPH_SECRET_HEADER]: TEST_SUBGRAPH_SECRET,
       ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
       ...opts.headers,
     },

@@ -7,3 +7,9 @@ export function testKeys(kid = `test-${randomBytes(3).toString("hex")}`) {
   const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
   return { signingKey: { kid, privateKey: privatePem }, publicKeys: { [kid]: publicPem } };
 }
+
+/**
+ * SUBGRAPH_SECRET of this test process's stacks. Test clients send it (support/graphql.ts), as the
+ * router would, when they talk to a subgraph directly; tests of the check send their own.
+ */
+export const TEST_SUBGRAPH_SECRET = randomBytes(24).toString("base64url");

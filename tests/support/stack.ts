@@ -16,7 +16,7 @@ import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { TEST_AUTH_LIMITS, testMedia, testRedisPrefix } from "./config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
-import { testKeys } from "./keys.ts";
+import { TEST_SUBGRAPH_SECRET, testKeys } from "./keys.ts";
 
 export interface StackOptions {
   router?: boolean;
@@ -74,6 +74,7 @@ export async function startStack(opts: StackOptions = {}) {
     JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
     JWT_SIGNING_KID: keys.signingKey.kid,
     JWT_SIGNING_KEY: keys.signingKey.privateKey,
+    SUBGRAPH_SECRET: TEST_SUBGRAPH_SECRET,
   };
 
   async function start(name: string, port = 0): Promise<RunningService> {
@@ -108,6 +109,7 @@ export async function startStack(opts: StackOptions = {}) {
         redisUrl,
         redisKeyPrefix,
         publicKeys: keys.publicKeys,
+        subgraphSecret: TEST_SUBGRAPH_SECRET,
         development: opts.routerDevelopment ?? false,
         requestsPerMinute: opts.requestsPerMinute ?? 100_000,
         trustedProxyHops: opts.trustedProxyHops,
@@ -131,6 +133,8 @@ export async function startStack(opts: StackOptions = {}) {
     keys,
     /** The prefix of every Redis key the stack's services use. */
     redisKeyPrefix,
+    /** What the router sends subgraphs to be answered (SUBGRAPH_SECRET). */
+    subgraphSecret: TEST_SUBGRAPH_SECRET,
     /** Every subgraph started, by name. */
     services: running,
     countSqlOf,

@@ -1,5 +1,7 @@
 // Accounts on the users subgraph itself: register, login, refresh, logout, change password.
+import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signAccessToken } from "../../subgraphs/users/src/accounts/tokens.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { codes, gql, login, PASSWORD, register, unique } from "../support/graphql.ts";
 
@@ -21,6 +23,17 @@ async function accountsWith(email: string, handle: string): Promise<number> {
     where: { OR: [{ email: email.toLowerCase() }, { profile: { handleKey: handle.toLowerCase() } }] },
   });
 }
+
+describe("access tokens", () => {
+  it("carry a unique jti: two issued in the same second for the same session differ", () => {
+    const claims = { userId: "u1", role: "USER" as const, sessionId: "s1", tokenVersion: 0 };
+    const tokens = Array.from({ length: 5 }, () => signAccessToken(stack.keys.signingKey, claims).token);
+    const jtis = tokens.map((t) => (jwt.decode(t) as jwt.JwtPayload).jti);
+    expect(new Set(tokens).size).toBe(5);
+    expect(new Set(jtis).size).toBe(5);
+    for (const jti of jtis) expect(jti).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
 
 describe("register", () => {
   it("creates an account with a profile and signs it in", async () => {

@@ -51,15 +51,21 @@ describe("private fields", () => {
   });
 
   it.each(["email", "isBlocked"])(
-    "refuses %s to another user (FORBIDDEN) and to anonymous callers (UNAUTHENTICATED)",
+    "refuses %s to another user (FORBIDDEN) and to anonymous callers (UNAUTHENTICATED), on that field only",
     async (field) => {
       const account = await register(url);
       const other = await register(url);
-      const q = `query($id: ID!) { user(id: $id) { id ${field} } }`;
-      const res = await gql(url, q, { id: account.id }, { token: other.accessToken });
-      expect(codes(res)).toEqual(["FORBIDDEN"]);
-      expect(res.data.user).toBeNull();
-      expect(codes(await gql(url, q, { id: account.id }))).toEqual(["UNAUTHENTICATED"]);
+      const q = `query($h: String!) { userByHandle(handle: $h) { id profile { handle } ${field} } }`;
+      for (const [token, code] of [
+        [other.accessToken, "FORBIDDEN"],
+        [undefined, "UNAUTHENTICATED"],
+      ] as const) {
+        const res = await gql(url, q, { h: account.handle }, { token });
+        expect(codes(res)).toEqual([code]);
+        expect(res.errors?.[0]?.path).toEqual(["userByHandle", field]);
+        // The profile stands; only the field is null.
+        expect(res.data.userByHandle).toEqual({ id: account.id, profile: { handle: account.handle }, [field]: null });
+      }
     },
   );
 });

@@ -158,6 +158,7 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
       modules,
       log,
       development: config.development,
+      subgraphSecret: config.subgraphSecret,
       authenticator,
       routes: { [MEDIA_AUTH_PATH]: createMediaAuthRoute({ signer: urls }) },
       prefixRoutes: {

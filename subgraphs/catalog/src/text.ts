@@ -13,7 +13,41 @@ export function searchable(...parts: (string | null | undefined)[]): string {
     .slice(0, 300);
 }
 
-/** A URL-safe slug from a name: "Beyoncé & Jay" → "beyonce-jay". */
+/**
+ * Latin letters that are not a base letter plus marks, so NFKD leaves them whole: spelled the way
+ * their languages write them in ASCII.
+ */
+const ASCII_LETTERS: Record<string, string> = {
+  ø: "o",
+  æ: "ae",
+  œ: "oe",
+  ß: "ss",
+  ł: "l",
+  đ: "d",
+  ð: "d",
+  þ: "th",
+  ı: "i",
+  ħ: "h",
+  ŧ: "t",
+  ŋ: "n",
+  ĸ: "k",
+  ſ: "s",
+};
+
+/**
+ * A URL-safe slug from a name, in the form explicit slugs must have (`[a-z0-9]` words joined by
+ * single dashes): "Beyoncé & Jay" → "beyonce-jay", "Søren Łukasz" → "soren-lukasz". Letters
+ * with no ASCII spelling are left out; a name with none left gives "" (the caller asks for a slug).
+ */
 export function slugify(name: string): string {
-  return searchable(name).replace(/ /g, "-").slice(0, 80);
+  return name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^ -~]/g, (c) => ASCII_LETTERS[c] ?? " ")
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()
+    .slice(0, 80)
+    .trim()
+    .replace(/ /g, "-");
 }

@@ -22,6 +22,8 @@ export interface ServiceConfig {
   publicKeys: PublicKeys;
   /** Sandbox, introspection and detailed validation messages; off in production. */
   development?: boolean;
+  /** SUBGRAPH_SECRET: GraphQL is answered only to requests carrying it (the router's). */
+  subgraphSecret?: string;
   /** Called for every SQL statement; tests count statements per request. */
   onQuery?: (sql: string) => void;
   log?: Logger;
@@ -33,6 +35,8 @@ export function commonConfig(env: NodeJS.ProcessEnv, subgraph: string): ServiceC
   if (!entry) throw new Error(`${subgraph} is not in subgraphs.json`);
   const port = Number(env.PORT ?? entry.port);
   if (!Number.isInteger(port) || port < 0) throw new Error(`PORT must be a port number, not "${env.PORT}".`);
+  if (env.NODE_ENV === "production" && !env.SUBGRAPH_SECRET)
+    throw new Error("SUBGRAPH_SECRET is not set (the secret the router proves itself with).");
   return {
     port,
     host: env.HOST ?? "127.0.0.1",
@@ -40,6 +44,7 @@ export function commonConfig(env: NodeJS.ProcessEnv, subgraph: string): ServiceC
     redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
     publicKeys: parsePublicKeys(env.JWT_PUBLIC_KEYS),
     development: env.NODE_ENV !== "production",
+    subgraphSecret: env.SUBGRAPH_SECRET || undefined,
   };
 }
 

@@ -12,6 +12,7 @@ export * from "./scalars.ts";
 export * from "./config.ts";
 export * from "./prisma.ts";
 export * from "./validation.ts";
+export * from "./text.ts";
 export * from "./events.ts";
 export * from "./timeout.ts";
 export * from "./manifest.ts";

@@ -27,7 +27,7 @@ export interface Manifest {
 
 /** What every subgraph's main.ts reads (the kit's commonConfig, plus PORT and HOST). */
 export const COMMON_SUBGRAPH_ENV = {
-  required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_PUBLIC_KEYS"],
+  required: ["NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "JWT_PUBLIC_KEYS", "SUBGRAPH_SECRET"],
   optional: ["LOG_LEVEL"],
 } as const;
 

@@ -3,6 +3,7 @@
 // internal errors, request ids in logs, and `/health` with the service's own dependencies.
 // buildSubgraph is the server alone, which tests also run in process; startSubgraph adds HTTP.
 import type http from "node:http";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
@@ -18,6 +19,7 @@ import { checkHealth, healthHttpStatus, redisHealth, type HealthChecks } from ".
 import type { Redis } from "./redis.ts";
 import { close, createHttpFront, listen, sendJson, type RouteHandler } from "./http.ts";
 import type { Logger } from "./logger.ts";
+import { refuseBadText } from "./text.ts";
 
 export interface RequestBase {
   viewer: Viewer | null;
@@ -85,6 +87,12 @@ export interface SubgraphOptions<TContext extends RequestBase> {
   routes?: Record<string, RouteHandler>;
   /** HTTP routes for every path under a prefix (e.g. `/uploads/`), see createHttpFront. */
   prefixRoutes?: Record<string, RouteHandler>;
+  /**
+   * The secret the router sends in SUBGRAPH_SECRET_HEADER (SUBGRAPH_SECRET). When set, GraphQL
+   * is answered only for requests carrying it; unset (development only) every caller counts as
+   * the router.
+   */
+  subgraphSecret?: string;
 }
 
 export interface RunningService {
@@ -92,6 +100,68 @@ export interface RunningService {
   port: number;
   httpServer: http.Server;
   stop(): Promise<void>;
+}
+
+/**
+ * The viewer after a mutation (ARCHITECTURE.md §9). A sign-in (login, register) runs as nobody,
+ * but its payload is read by the account it signed in: the rest of the operation must resolve
+ * as that viewer, or `login { user { email } }` would be refused to the very user it returns.
+ * Each context remembers how it was made (under a symbol key, which Apollo Server's per-operation
+ * shallow copy of the context keeps), so actAsViewer can make it again for the new viewer
+ * (per-viewer loaders included) in place; the new access token goes back to the router in the
+ * response's `extensions.viewerToken`, and the router sends it with the operation's later
+ * fetches (router/src/subgraphClient.ts), so other subgraphs' fields see that viewer too.
+ */
+interface ContextOrigin {
+  base: RequestBase;
+  remake: (base: RequestBase) => object;
+  accessToken?: string;
+}
+const ORIGIN = Symbol("contextOrigin");
+const originOf = (context: object) => (context as { [ORIGIN]?: ContextOrigin })[ORIGIN];
+
+/** The key of the issued token in a subgraph response's `extensions`. */
+export const VIEWER_TOKEN_EXTENSION = "viewerToken";
+
+function makeContext<TContext extends RequestBase>(
+  createContext: (base: RequestBase) => TContext,
+  base: RequestBase,
+): TContext {
+  const context = createContext(base);
+  (context as { [ORIGIN]?: ContextOrigin })[ORIGIN] = { base, remake: createContext };
+  return context;
+}
+
+/**
+ * From here on this operation runs as `viewer`, signed in with `accessToken` (just issued to
+ * it): for the rest of this subgraph's resolvers, and, through the router, for the fetches to
+ * other subgraphs that follow.
+ */
+export function actAsViewer(context: RequestBase, viewer: Viewer, accessToken: string): void {
+  const origin = originOf(context);
+  if (!origin) {
+    context.viewer = viewer;
+    return;
+  }
+  origin.base = { ...origin.base, viewer };
+  origin.accessToken = accessToken;
+  Object.assign(context, origin.remake(origin.base));
+}
+
+/** Puts the token actAsViewer was given into the response, for the router. */
+function viewerTokenPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async willSendResponse({ response }) {
+          const token = originOf(contextValue)?.accessToken;
+          if (!token || response.body.kind !== "single") return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, [VIEWER_TOKEN_EXTENSION]: token };
+        },
+      };
+    },
+  };
 }
 
 /** Logs each operation once, with its request id; never variables or tokens. */
@@ -111,12 +181,32 @@ function requestLogPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
   };
 }
 
+/** The header the router proves itself with to subgraphs (router/src/subgraphClient.ts). */
+export const SUBGRAPH_SECRET_HEADER = "x-subgraph-secret";
+
+/**
+ * Whether a request comes from the router: it carries the shared secret. Both sides are hashed
+ * first so the comparison takes the same time whatever the given value's length, and
+ * timingSafeEqual makes it take the same time wherever the first difference is. No secret
+ * configured (development): every caller is the router.
+ */
+export function routerCheck(secret: string | undefined): (req: http.IncomingMessage) => boolean {
+  if (!secret) return () => true;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  const expected = digest(secret);
+  return (req) => {
+    const given = req.headers[SUBGRAPH_SECRET_HEADER];
+    return typeof given === "string" && timingSafeEqual(digest(given), expected);
+  };
+}
+
 /**
  * The end client's address, for per-client limits. `X-Forwarded-For` is written by whoever sends
  * it, so only the entries added by our own proxies count: with `trustedHops` proxies in front,
  * the client is the entry that many places from the right (each proxy appends the address it
  * saw). With none, the socket's peer is the client. The router is one trusted hop for every
- * subgraph: it sends the address it decided on (subgraphs are never exposed directly).
+ * subgraph, and only a request carrying the router's secret is from the router: it sends the
+ * address it decided on.
  */
 export function clientIpOf(req: http.IncomingMessage, trustedHops: number): string {
   const peer = req.socket.remoteAddress ?? "unknown";
@@ -169,8 +259,11 @@ export async function buildSubgraph<TContext extends RequestBase>(
 ): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]),
+    // NUL bytes and invalid Unicode refused in every argument (text.ts).
+    schema: refuseBadText(buildSubgraphSchema([...opts.modules, sharedModule<TContext>()])),
     introspection: development,
+    // No "Did you mean ...?" in validation errors when the schema is not public.
+    hideSchemaDetailsFromClientErrors: !development,
     // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
     // handlers would race it and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,
@@ -179,6 +272,7 @@ export async function buildSubgraph<TContext extends RequestBase>(
     csrfPrevention: true,
     plugins: [
       requestLogPlugin<TContext>(),
+      viewerTokenPlugin<TContext>(),
       // Traces are for Apollo's hosted reporting, which we do not use; they cost CPU per field.
       ApolloServerPluginInlineTraceDisabled(),
       development
@@ -190,7 +284,9 @@ export async function buildSubgraph<TContext extends RequestBase>(
   return {
     server,
     async execute<TData>(request: OperationRequest, base: RequestBase) {
-      const response = await server.executeOperation<TData>(request, { contextValue: opts.createContext(base) });
+      const response = await server.executeOperation<TData>(request, {
+        contextValue: makeContext(opts.createContext, base),
+      });
       if (response.body.kind !== "single") throw new Error("Incremental delivery is not supported in process.");
       const { data, errors } = response.body.singleResult;
       // Through JSON, as a client gets it: no undefined fields, no null-prototype objects.
@@ -216,6 +312,7 @@ export async function startSubgraph<TContext extends RequestBase>(
   host = "127.0.0.1",
 ): Promise<RunningService> {
   const { server, stop } = await buildSubgraph(opts);
+  const fromRouter = routerCheck(opts.subgraphSecret);
 
   const httpServer = createHttpFront<TContext>({
     server,
@@ -228,10 +325,25 @@ export async function startSubgraph<TContext extends RequestBase>(
         sendJson(res, healthHttpStatus(report.status), report);
       },
     },
+    // GraphQL only from the router: anyone else who reaches a subgraph (its port exposed by
+    // mistake, another container) gets 403 before anything runs. /health and the service's own
+    // routes (media, uploads) are answered before this check.
+    beforeGraphQL: async (req, res) => {
+      if (fromRouter(req)) return true;
+      sendJson(res, 403, {
+        errors: [{ message: "This service answers only the router.", extensions: { code: "FORBIDDEN" } }],
+      });
+      return false;
+    },
     context: async ({ req, requestId }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);
-      return opts.createContext({ viewer, requestId, log, clientIp: clientIpOf(req, 1) });
+      return makeContext(opts.createContext, {
+        viewer,
+        requestId,
+        log,
+        clientIp: clientIpOf(req, fromRouter(req) ? 1 : 0),
+      });
     },
   });
   const actualPort = await listen(httpServer, port, host);

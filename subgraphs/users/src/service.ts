@@ -73,6 +73,7 @@ export async function createUsers(
       modules,
       log,
       development: config.development,
+      subgraphSecret: config.subgraphSecret,
       authenticator: createAuthenticator({ keys: config.publicKeys, redis }),
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: storeHealth(db, redis),

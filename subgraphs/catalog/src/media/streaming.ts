@@ -9,6 +9,7 @@
 //   /media/images/<uploadId>.<jpg|png|webp>
 import type http from "node:http";
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import send from "send";
 import { REQUEST_ID_HEADER, sendJson } from "@melodi/kit";
@@ -62,7 +63,32 @@ interface SendStreamInternals {
   emit(event: string): boolean;
 }
 
-function serve(req: http.IncomingMessage, res: http.ServerResponse, file: string, cacheControl: string): Promise<void> {
+/**
+ * RFC 9110 §14.1.2: a suffix range (`bytes=-N`) longer than the file selects the whole file.
+ * `send`'s range parser counts it as unsatisfiable (416), so such a spec is rewritten to `0-`
+ * before send reads it; the file is looked at only when the header holds a suffix range.
+ */
+async function clampSuffixRanges(req: http.IncomingMessage, file: string): Promise<void> {
+  const range = req.headers.range;
+  if (typeof range !== "string" || !/[=,]\s*-\d/.test(range)) return;
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => null,
+  );
+  // An empty file has no byte a suffix could select: left to send's 416.
+  if (!size) return;
+  req.headers.range = range.replace(/([=,]\s*)-(\d+)/g, (spec, before: string, digits: string) =>
+    Number(digits) >= size ? `${before}0-` : spec,
+  );
+}
+
+async function serve(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  file: string,
+  cacheControl: string,
+): Promise<void> {
+  await clampSuffixRanges(req, file);
   return new Promise((resolve) => {
     const stream = send(req, path.basename(file), {
       root: path.dirname(file),

@@ -6,7 +6,8 @@
 //     match one of them) and ranked: texts with every word exactly as typed first, then
 //     the rest; within each, shorter texts first (closer to the query), then id. The order is a
 //     total one and each step asks for the best `offset + first + 1`, so pages neither skip nor
-//     repeat. The score shown is trigram similarity, computed for those few rows only.
+//     repeat. The score is made from the same two keys (scoreOf), so it never rises down the
+//     results, across pages too, and a client can read the order from it.
 //
 // Why the ranking walks an index: a common word ("love", "night") matches thousands of texts,
 // and sorting all of them to keep twenty cost 15–35 ms a query on a 100k-song catalog. The
@@ -35,10 +36,24 @@ export const WALK_WINDOW = 5000;
 export interface Hit {
   id: string;
   kind: SearchType;
+  /** scoreOf: above 0.5 for every word as typed, at most 0.5 for corrected or completed words. */
   score: number;
 }
 
-interface RankedRow extends Hit {
+/**
+ * The score of a match, from its rank keys: texts with every query word as typed score in
+ * (0.5, 1], the others in (0, 0.5]; within each, by how much of the text the query covers
+ * (1 when the text is the query), so a shorter text scores at least as high as a longer one,
+ * as it ranks. Texts of equal length tie, and rank by id.
+ */
+export function scoreOf(exact: boolean, queryLength: number, textLength: number): number {
+  const coverage = Math.min(1, queryLength / Math.max(1, textLength));
+  return (exact ? 0.5 : 0) + 0.5 * coverage;
+}
+
+interface RankedRow {
+  id: string;
+  kind: SearchType;
   len: number;
 }
 
@@ -69,20 +84,24 @@ export async function findHits(db: Db, input: FindHitsInput): Promise<Hit[]> {
   // Every word as typed: only possible when every word is a catalog word.
   const exact =
     dictionary.known && dictionary.matched === words.length
-      ? await rankedMatches(db, input.q, Prisma.sql`n."searchVector" @@ ${plain}`, input.kinds, want, window)
+      ? await rankedMatches(db, Prisma.sql`n."searchVector" @@ ${plain}`, input.kinds, want, window)
       : [];
   const close =
     exact.length < want
       ? await rankedMatches(
           db,
-          input.q,
           Prisma.sql`n."searchVector" @@ ${alternatives} AND NOT (n."searchVector" @@ ${plain})`,
           input.kinds,
           want - exact.length,
           window,
         )
       : [];
-  return [...exact, ...close].slice(input.offset).map(({ id, kind, score }) => ({ id, kind, score }));
+  const scored = (exactly: boolean) => (row: RankedRow) => ({
+    id: row.id,
+    kind: row.kind,
+    score: scoreOf(exactly, input.q.length, row.len),
+  });
+  return [...exact.map(scored(true)), ...close.map(scored(false))].slice(input.offset);
 }
 
 /**
@@ -120,20 +139,18 @@ function listed(kind: SearchType): { table: Prisma.Sql; visible: Prisma.Sql } {
 
 /**
  * One statement: for each kind, the first `want` rows (in rank order) of the candidates
- * `candidates` selects from its table (id and searchLength, aliased n), with their score.
+ * `candidates` selects from its table (id and searchLength, aliased n).
  */
 function bestOfEachKind(
   db: Db,
-  q: string,
   kinds: SearchType[],
   want: number,
   candidates: (table: Prisma.Sql, visible: Prisma.Sql) => Prisma.Sql,
 ): Promise<RankedRow[]> {
   const perKind = kinds.map((kind) => {
     const { table, visible } = listed(kind);
-    return Prisma.sql`(SELECT r.id::text AS id, ${kind}::text AS kind, r."searchLength" AS len,
-        (0.7 * word_similarity(${q}, t."searchText") + 0.3 * similarity(${q}, t."searchText"))::float8 AS score
-      FROM (${candidates(table, visible)} ORDER BY n."searchLength", n.id LIMIT ${want}) r JOIN ${table} t ON t.id = r.id)`;
+    return Prisma.sql`(SELECT r.id::text AS id, ${kind}::text AS kind, r."searchLength" AS len
+      FROM (${candidates(table, visible)} ORDER BY n."searchLength", n.id LIMIT ${want}) r)`;
   });
   return db.$queryRaw<RankedRow[]>(Prisma.join(perKind, " UNION ALL "));
 }
@@ -141,7 +158,6 @@ function bestOfEachKind(
 /** The best `want` texts matching `match`, over every kind, in rank order. */
 async function rankedMatches(
   db: Db,
-  q: string,
   match: Prisma.Sql,
   kinds: SearchType[],
   want: number,
@@ -152,7 +168,7 @@ async function rankedMatches(
     // The shortest `window` listed texts, in rank order, tested one by one: an index-only scan
     // (the index holds the text's vector), and the LIMIT keeps the planner from trading it for
     // the GIN index.
-    const walked = await bestOfEachKind(db, q, kinds, want, (table, visible) => {
+    const walked = await bestOfEachKind(db, kinds, want, (table, visible) => {
       const shortest = Prisma.sql`SELECT id, "searchVector", "searchLength" FROM ${table} WHERE ${visible} ORDER BY "searchLength", id LIMIT ${window}`;
       return Prisma.sql`SELECT n.* FROM (${shortest}) n WHERE ${match}`;
     });
@@ -165,7 +181,7 @@ async function rankedMatches(
   if (rest.length > 0) {
     // Every match of the kind, then sorted ("OFFSET 0" keeps the planner from walking the
     // rank index instead of using the GIN one).
-    const sorted = await bestOfEachKind(db, q, rest, want, (table, visible) => {
+    const sorted = await bestOfEachKind(db, rest, want, (table, visible) => {
       const all = Prisma.sql`SELECT n.id, n."searchLength" FROM ${table} n WHERE ${match} AND ${visible} OFFSET 0`;
       return Prisma.sql`SELECT n.* FROM (${all}) n`;
     });

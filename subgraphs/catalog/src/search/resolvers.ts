@@ -29,7 +29,8 @@ export const resolvers: Resolvers = {
           pageInfo: { hasNextPage: false, hasPreviousPage: offset > 0, startCursor: null, endCursor: null },
         };
 
-      const cached = await ctx.searchCache.lookup<Hit[]>([q, [...kinds].sort(), limit, offset]);
+      // "score:2": entries cached before scores followed the rank are not read back.
+      const cached = await ctx.searchCache.lookup<Hit[]>(["score:2", q, [...kinds].sort(), limit, offset]);
       let hits = cached.hit;
       if (!hits) {
         hits = await findHits(ctx.db, { q, kinds, limit, offset });

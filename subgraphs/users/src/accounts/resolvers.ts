@@ -1,11 +1,20 @@
-import { requireViewer } from "@melodi/kit";
+import { actAsViewer, requireViewer } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import { fail, isUniqueViolation } from "../errors.ts";
 import * as rules from "../validation.ts";
 import { parseInput } from "../validation.ts";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.ts";
-import { endAllSessions, endSession, publishRevocation, refreshSession, startSession } from "./sessions.ts";
+import {
+  type AuthSessionModel,
+  endAllSessions,
+  endSession,
+  publishRevocation,
+  refreshSession,
+  startSession,
+} from "./sessions.ts";
+import type { Context } from "../context.ts";
+import type { UserRow } from "../db.ts";
 
 const registerInput = z.object({
   email: rules.email,
@@ -17,6 +26,15 @@ const changePasswordInput = z.object({
   currentPassword: z.string().max(rules.LIMITS.passwordMax),
   newPassword: rules.password,
 });
+
+/**
+ * The payload of a sign-in is read by the account it signed in (ARCHITECTURE.md §9): the rest of
+ * the operation, here and in other subgraphs, runs as that viewer, so `login { user { email } }`
+ * answers the user's own email.
+ */
+function signedIn(ctx: Context, user: UserRow, session: AuthSessionModel): void {
+  actAsViewer(ctx, { id: user.id, role: user.role, sessionId: session.sessionId }, session.accessToken);
+}
 
 const INVALID_CREDENTIALS = () => fail("INVALID_CREDENTIALS", "Email or password is incorrect.");
 
@@ -44,6 +62,7 @@ export const resolvers: Resolvers = {
           });
           return { user, session: await startSession(tx, ctx.signingKey, user, undefined) };
         });
+        signedIn(ctx, user, session);
         ctx.loaders.user.prime(user.id, user);
         return { user, session, userErrors: [] };
       } catch (err) {
@@ -80,6 +99,7 @@ export const resolvers: Resolvers = {
         return { user: null, session: null, userErrors: [fail("ACCOUNT_BLOCKED", "This account is blocked.")] };
       await ctx.limits.loginSucceeded(email);
       const session = await ctx.db.$transaction((tx) => startSession(tx, ctx.signingKey, user, undefined));
+      signedIn(ctx, user, session);
       return { user, session, userErrors: [] };
     },
 
@@ -132,6 +152,8 @@ export const resolvers: Resolvers = {
         return { user, session: await startSession(tx, ctx.signingKey, user, undefined) };
       });
       await publishRevocation(ctx.revocations, user);
+      // The caller's token was just revoked with the others: the rest runs on the fresh one.
+      signedIn(ctx, user, session);
       return { user: await ctx.loaders.user.load(user.id), session, userErrors: [] };
     },
   },

@@ -9,6 +9,8 @@ import { hashRefreshToken, newRefreshToken, signAccessToken, type SigningKey } f
 type Tx = Prisma.TransactionClient;
 
 export interface AuthSessionModel {
+  /** The session the tokens belong to (not in the API: the payload's viewer is made from it). */
+  sessionId: string;
   accessToken: string;
   accessTokenExpiresAt: Date;
   refreshToken: string;
@@ -20,6 +22,7 @@ async function issue(tx: Tx, key: SigningKey, user: UserRow, sessionId: string):
   await tx.refreshToken.create({ data: { sessionId, tokenHash: refresh.hash, expiresAt: refresh.expiresAt } });
   const access = signAccessToken(key, { userId: user.id, role: user.role, sessionId, tokenVersion: user.tokenVersion });
   return {
+    sessionId,
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
     refreshToken: refresh.token,

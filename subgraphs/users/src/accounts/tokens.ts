@@ -1,6 +1,6 @@
-// Issuing tokens (ARCHITECTURE.md §4). Access: RS256 JWT with a `kid`, 15 minutes, verified by the
-// kit everywhere. Refresh: 32 random bytes, only their sha256 is stored, each usable once.
-import { createHash, randomBytes } from "node:crypto";
+// Issuing tokens (ARCHITECTURE.md §4). Access: RS256 JWT with a `kid` and a unique `jti`, 15
+// minutes, verified by the kit everywhere. Refresh: 32 random bytes, only their sha256 is stored, each usable once.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { ACCESS_TOKEN_TTL_SECONDS, JWT_AUDIENCE, JWT_ISSUER, type Role } from "@melodi/kit";
 
@@ -27,6 +27,9 @@ export function signAccessToken(
     issuer: JWT_ISSUER,
     audience: JWT_AUDIENCE,
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    // A unique id: two tokens for the same session in the same second are still two tokens
+    // (logs, and any later per-token revocation, can tell them apart).
+    jwtid: randomUUID(),
   });
   return { token, expiresAt: new Date(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000) };
 }
