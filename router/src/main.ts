@@ -36,6 +36,14 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
   );
 }
 
+/** MAX_OPERATION_COST="10000": a positive number, or unset for the router's default. */
+function parseMaxCost(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`MAX_OPERATION_COST: "${value}" is not a positive number`);
+  return n;
+}
+
 const router = await startRouter({
   port: Number(env.PORT ?? 4000),
   host: env.HOST ?? "127.0.0.1",
@@ -46,6 +54,7 @@ const router = await startRouter({
   requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE ? Number(env.LIMIT_REQUESTS_PER_MINUTE) : undefined,
   trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
   subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
+  maxOperationCost: parseMaxCost(env.MAX_OPERATION_COST),
   // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
   forwardHeaders: env.FORWARD_HEADERS
     ? env.FORWARD_HEADERS.split(",")
