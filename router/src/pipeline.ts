@@ -59,6 +59,8 @@ export interface Caller {
   requestId: string;
   /** The client's headers (HTTP request, or the WebSocket upgrade request). */
   headers?: http.IncomingHttpHeaders;
+  /** Aborts when the client goes away (the HTTP response closed early, the socket or subscription ended). */
+  signal?: AbortSignal;
 }
 
 export interface RequestPipeline {
@@ -152,6 +154,7 @@ export function createPipeline(config: PipelineConfig): RequestPipeline {
         requestId: caller.requestId,
         clientIp: caller.clientIp,
         forwarded,
+        signal: caller.signal,
       };
     },
     clientIpOf: (req) => clientIpOf(req, config.trustedProxyHops),

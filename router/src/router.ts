@@ -134,9 +134,10 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     },
     // Loaded only in development: production never reads Altair's package.
     prefixRoutes: development ? (await import("./explorer.ts")).explorerRoutes() : {},
-    context: ({ req, requestId, query }) =>
+    context: ({ req, requestId, query, signal }) =>
       pipeline.contextFor({
         query,
+        signal,
         authorization: req.headers.authorization,
         clientIp: pipeline.clientIpOf(req),
         requestId,

@@ -14,8 +14,15 @@ export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: B
 
 export interface HttpFrontOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
-  /** `query` is the operation's source as sent (POST body or GET parameter), for checks before GraphQL parses it. */
-  context: ContextFunction<[{ req: http.IncomingMessage; requestId: string; query: string | undefined }], TContext>;
+  /**
+   * `query` is the operation's source as sent (POST body or GET parameter), for checks before
+   * GraphQL parses it; `signal` aborts when the client goes away before its answer is written,
+   * so work done for it (a router's subgraph fetches) can stop.
+   */
+  context: ContextFunction<
+    [{ req: http.IncomingMessage; requestId: string; query: string | undefined; signal: AbortSignal }],
+    TContext
+  >;
   /** Maximum accepted request body, in bytes. */
   maxBodyBytes?: number;
   /** Exact-path routes served before GraphQL (e.g. `/health`). */
@@ -152,13 +159,17 @@ export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOpt
         }
       }
 
+      const abandoned = new AbortController();
+      res.once("close", () => {
+        if (!res.writableFinished) abandoned.abort();
+      });
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
       }
       const response = await opts.server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-        context: () => opts.context({ req, requestId, query: queryOf(body, url) }),
+        context: () => opts.context({ req, requestId, query: queryOf(body, url), signal: abandoned.signal }),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
