@@ -8,10 +8,7 @@ import { buildSchema, getOperationAST, parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { costDirectivesOf, estimateCost } from "../../router/src/cost.ts";
 import { CATALOG_FAN_OUT } from "../support/hostile.ts";
-
-// The bench's query (bench/run.ts runs on import, so it is written out here).
-const BENCH_QUERY = `query($id: ID!) { user(id: $id) { id profile { handle displayName bio avatarUrl }
-  followers(first: 20) { totalCount edges { followedAt node { id profile { handle displayName avatarUrl } followerCount viewerIsFollowing } } } } }`;
+import { QUERY as BENCH_QUERY } from "../../bench/queries.ts";
 
 const SDL = /* GraphQL */ `
   directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
