@@ -1,6 +1,13 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // graphql 16 names an ES build in "module" and a CommonJS one in "main". Node (as deployed) loads
+  // "main" for everyone; vitest would give our files the ES build while Apollo and the gateway,
+  // loaded by Node, get the CommonJS one: two copies of every class, so Apollo would not recognise
+  // our GraphQLErrors and graphql's instanceof checks would throw on the gateway's schema. One copy,
+  // as in production:
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] },
   test: {
     include: ["tests/**/*.test.ts"],
     globalSetup: ["tests/setup/global.ts"],

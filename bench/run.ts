@@ -18,6 +18,7 @@ import { loadKeys } from "../scripts/stack.ts";
 import { root } from "../scripts/subgraphs.ts";
 import { createDb } from "../subgraphs/users/src/db.ts";
 import { cpuMs, freePort, killAll, machineCpuMs, memory, startService, type Service } from "./procs.ts";
+import { QUERY } from "./queries.ts";
 import { BENCH_EMAIL, BENCH_PASSWORD, FOLLOWERS, seedBench } from "./seed.ts";
 
 const env = process.env;
@@ -32,16 +33,7 @@ const ROUNDS = Math.round(knob("BENCH_ROUNDS", 2));
 const TARGET_RATIO = 0.6;
 const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
 
-export const QUERY = /* GraphQL */ `query BenchProfile($id: ID!) {
-  user(id: $id) {
-    id
-    profile { handle displayName bio avatarUrl }
-    followers(first: 20) {
-      totalCount
-      edges { followedAt node { id profile { handle displayName avatarUrl } followerCount viewerIsFollowing } }
-    }
-  }
-}`;
+export { QUERY };
 
 const log = (msg: string) => console.log(`» ${msg}`);
 

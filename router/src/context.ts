@@ -9,4 +9,6 @@ export interface RouterContext {
   clientIp: string;
   /** Client headers the router is set to pass on (RouterConfig.forwardHeaders). */
   forwarded: Record<string, string>;
+  /** Aborts when the client has gone: its subgraph fetches are abandoned (SubgraphClient). */
+  signal?: AbortSignal;
 }

@@ -35,6 +35,14 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
   );
 }
 
+/** MAX_OPERATION_COST="10000": a positive number, or unset for the router's default. */
+function parseMaxCost(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`MAX_OPERATION_COST: "${value}" is not a positive number`);
+  return n;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv): RouterConfig {
   if (env.NODE_ENV === "production" && !env.SUBGRAPH_SECRET)
     throw new Error("SUBGRAPH_SECRET is not set (the secret the router proves itself with to subgraphs).");
@@ -49,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): RouterConfig {
     trustedProxyHops: env.TRUSTED_PROXY_HOPS ? Number(env.TRUSTED_PROXY_HOPS) : 0,
     subgraphTimeoutMs: parseTimeouts(env.SUBGRAPH_TIMEOUT_MS),
     subgraphSecret: env.SUBGRAPH_SECRET || undefined,
+    maxOperationCost: parseMaxCost(env.MAX_OPERATION_COST),
     // FORWARD_HEADERS="accept-language,apollographql-client-name": passed on to subgraphs as they are.
     forwardHeaders: env.FORWARD_HEADERS
       ? env.FORWARD_HEADERS.split(",")

@@ -24,31 +24,35 @@ interface Tally {
   fields: number;
 }
 
+// Iterative (an explicit stack), so no document can overflow it: a spread is followed through its
+// fragment as if inlined. A spread chain longer than the number of fragments can only be a cycle
+// (reported by the standard rules), and is not followed.
 function measure(
   selectionSet: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  depth: number,
-  seen: Set<string>,
   tally: Tally,
   limits: QueryLimits,
 ): void {
-  tally.depth = Math.max(tally.depth, depth);
-  // Stop walking as soon as any limit is exceeded: the walk itself must stay cheap.
-  if (tally.depth > limits.maxDepth || tally.fields > limits.maxFields || tally.aliases > limits.maxAliases) return;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) {
-      tally.fields += 1;
-      if (selection.alias) tally.aliases += 1;
-      if (selection.selectionSet) measure(selection.selectionSet, fragments, depth + 1, seen, tally, limits);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      measure(selection.selectionSet, fragments, depth, seen, tally, limits);
-    } else {
-      const fragment = fragments.get(selection.name.value);
-      // A fragment cycle is reported by the standard rules; here it is just not followed.
-      if (!fragment || seen.has(fragment.name.value)) continue;
-      seen.add(fragment.name.value);
-      measure(fragment.selectionSet, fragments, depth, seen, tally, limits);
-      seen.delete(fragment.name.value);
+  const stack: { set: SelectionSetNode; depth: number; spreads: number }[] = [
+    { set: selectionSet, depth: 1, spreads: 0 },
+  ];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    const { set, depth, spreads } = frame;
+    tally.depth = Math.max(tally.depth, depth);
+    for (const selection of set.selections) {
+      // Stop walking as soon as any limit is exceeded: the walk itself must stay cheap.
+      if (tally.depth > limits.maxDepth || tally.fields > limits.maxFields || tally.aliases > limits.maxAliases) return;
+      if (selection.kind === Kind.FIELD) {
+        tally.fields += 1;
+        if (selection.alias) tally.aliases += 1;
+        if (selection.selectionSet) stack.push({ set: selection.selectionSet, depth: depth + 1, spreads });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        stack.push({ set: selection.selectionSet, depth, spreads });
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && spreads < fragments.size)
+          stack.push({ set: fragment.selectionSet, depth, spreads: spreads + 1 });
+      }
     }
   }
 }
@@ -62,7 +66,7 @@ export function queryLimitsRule(limits: QueryLimits) {
       for (const def of document.definitions) {
         if (def.kind !== Kind.OPERATION_DEFINITION) continue;
         const tally: Tally = { depth: 0, aliases: 0, fields: 0 };
-        measure(def.selectionSet, fragments, 1, new Set(), tally, limits);
+        measure(def.selectionSet, fragments, tally, limits);
         const report = (message: string) =>
           context.reportError(new GraphQLError(message, { nodes: [def], extensions: { code: "QUERY_TOO_COMPLEX" } }));
         if (tally.depth > limits.maxDepth) report(`Query is nested deeper than ${limits.maxDepth} levels.`);

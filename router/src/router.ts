@@ -25,6 +25,7 @@ import {
 import type { RouterContext } from "./context.ts";
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, SubgraphClient } from "./subgraphClient.ts";
 import type { QueryLimits } from "./queryLimits.ts";
+import type { DocumentLimits } from "./documentLimits.ts";
 import { servicesHealth } from "./health.ts";
 import { createPipeline } from "./pipeline.ts";
 
@@ -39,6 +40,9 @@ export interface RouterConfig {
   publicKeys: PublicKeys;
   development?: boolean;
   queryLimits?: QueryLimits;
+  documentLimits?: Partial<DocumentLimits>;
+  /** Operations whose estimated cost (router/src/cost.ts) is above this are refused before planning. */
+  maxOperationCost?: number;
   maxBodyBytes?: number;
   requestsPerMinute?: number;
   /** Proxies (load balancers) in front of the router that append to X-Forwarded-For; 0 = none. */
@@ -102,6 +106,10 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     requestsPerMinute: config.requestsPerMinute ?? 600,
     trustedProxyHops: config.trustedProxyHops ?? 0,
     queryLimits: config.queryLimits,
+    documentLimits: config.documentLimits,
+    supergraphSdl,
+    cost: config.maxOperationCost === undefined ? undefined : { maxCost: config.maxOperationCost },
+    reportCost: development,
     forwardHeaders: config.forwardHeaders,
   });
 
@@ -115,9 +123,11 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    parseOptions: pipeline.parseOptions,
     validationRules: pipeline.validationRules,
     formatError: pipeline.formatError,
     plugins: [
+      pipeline.apolloPlugin,
       development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -138,8 +148,10 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     },
     // Loaded only in development: production never reads Altair's package.
     prefixRoutes: development ? (await import("./explorer.ts")).explorerRoutes() : {},
-    context: ({ req, requestId }) =>
+    context: ({ req, requestId, query, signal }) =>
       pipeline.contextFor({
+        query,
+        signal,
         authorization: req.headers.authorization,
         clientIp: pipeline.clientIpOf(req),
         requestId,

@@ -70,6 +70,9 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
         body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+        // A client that went away abandons the fetch: undici closes that connection, so the
+        // subgraph sees its caller gone too (as it does when the timeouts above fire).
+        signal: ctx.signal,
       });
       text = await response.body.text();
     } catch (err) {

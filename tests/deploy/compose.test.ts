@@ -70,6 +70,7 @@ const SERVICE_ENV: Record<string, { sources: string[]; required: string[]; optio
     optional: [
       "LOG_LEVEL",
       "LIMIT_REQUESTS_PER_MINUTE",
+      "MAX_OPERATION_COST",
       "SUPERGRAPH_PATH",
       "TRUSTED_PROXY_HOPS",
       "SUBGRAPH_TIMEOUT_MS",

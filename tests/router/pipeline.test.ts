@@ -1,7 +1,7 @@
 // The router's request pipeline (router/src/pipeline.ts), unit by unit, without HTTP: what every
 // transport (HTTP today, graphql-ws next) gets for the same caller. Real Redis.
 import { randomBytes, randomUUID } from "node:crypto";
-import { buildSchema, GraphQLError, parse, specifiedRules, validate } from "graphql";
+import { buildSchema, getOperationAST, GraphQLError, parse, specifiedRules, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createLogger, createRedis, revocationKeys, revokeUserTokens } from "@melodi/kit";
@@ -24,6 +24,10 @@ const pipeline = createPipeline({
   trustedProxyHops: 1,
   queryLimits: { maxDepth: 3, maxAliases: 2, maxFields: 20 },
   forwardHeaders: ["Accept-Language"],
+  documentLimits: { maxSpreadDepth: 2 },
+  supergraphSdl: `directive @listSize(assumedSize: Int) on FIELD_DEFINITION
+    type Query { nodes: [Node!]! @listSize(assumedSize: 50) node: Node } type Node { child: Node name: String }`,
+  cost: { maxCost: 40 },
 });
 
 const caller = (over: Partial<Caller> = {}): Caller => ({
@@ -98,6 +102,42 @@ describe("the request pipeline", () => {
     expect(errorsOf(`{ a: node { name } b: node { name } c: node { name } }`)).toEqual([
       ["QUERY_TOO_COMPLEX", "Query uses more than 2 aliases."],
     ]);
+  });
+
+  it("refuses a source over the document limits in contextFor, after counting it against the client limit", async () => {
+    const chain = `{ ...A } fragment A on Query { ...B } fragment B on Query { ...C } fragment C on Query { __typename }`;
+    const hostile = caller({ query: chain });
+    const error = await pipeline.contextFor(hostile).catch((err: GraphQLError) => err);
+    expect(error).toBeInstanceOf(GraphQLError);
+    expect((error as GraphQLError).extensions).toMatchObject({
+      code: "QUERY_TOO_COMPLEX",
+      limit: "spreadDepth",
+      max: 2,
+    });
+    expect(
+      await codeOf(pipeline.contextFor({ ...hostile, query: `{ ...A } fragment A on Query { __typename }` })),
+    ).toBe("ok");
+    expect(await codeOf(pipeline.contextFor(hostile))).toBe("QUERY_TOO_COMPLEX");
+    expect(await codeOf(pipeline.contextFor(hostile))).toBe("RATE_LIMITED");
+  });
+
+  it("prices an operation from the supergraph's directives and refuses it over the budget", () => {
+    const schema = buildSchema(`type Query { nodes: [Node!]! node: Node } type Node { child: Node name: String }`);
+    const check = (query: string) => {
+      const document = parse(query);
+      return pipeline.checkCost(schema, document, getOperationAST(document)!, undefined);
+    };
+    expect(check(`{ node { child { name } } }`)).toBe(2);
+    let refused: unknown;
+    try {
+      check(`{ nodes { name } }`);
+    } catch (err) {
+      refused = err;
+    }
+    expect((refused as GraphQLError).extensions).toMatchObject({
+      code: "COST_ESTIMATED_TOO_EXPENSIVE",
+      cost: { estimated: 50, max: 40 },
+    });
   });
 
   it("masks internal errors (logged in full) and names a subgraph that failed", () => {

@@ -68,6 +68,28 @@ describe("the router's subgraph client", () => {
     await client.close();
   });
 
+  it("abandons the fetch when the client goes away, and the subgraph sees its caller gone", async () => {
+    let closed!: () => void;
+    const callerGone = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const slow = http.createServer((req) => req.socket.once("close", closed));
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const client = new SubgraphClient("catalog", urlOf(slow), 60_000);
+    const clientGone = new AbortController();
+    const fetched = client.process(context({ signal: clientGone.signal })).then(
+      () => null,
+      (err: unknown) => err as { extensions: Record<string, unknown> },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    clientGone.abort();
+    expect((await fetched)?.extensions).toEqual({ code: "SERVICE_UNAVAILABLE", serviceName: "catalog" });
+    await callerGone;
+    await client.close();
+    slow.closeAllConnections();
+    await new Promise((resolve) => slow.close(resolve));
+  });
+
   it("reads the timeout setting as one value, per subgraph, or the default", () => {
     expect(timeoutFor(2500, "users")).toBe(2500);
     expect(timeoutFor({ catalog: 30_000, "*": 5000 }, "catalog")).toBe(30_000);

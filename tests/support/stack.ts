@@ -26,6 +26,8 @@ export interface StackOptions {
   requestsPerMinute?: number;
   trustedProxyHops?: number;
   queryLimits?: QueryLimits;
+  /** The router's budget of estimated cost per operation (default: the router's). */
+  maxOperationCost?: number;
   /** Start the router in development mode (introspection, the landing page, the explorer); default off, as deployed. */
   routerDevelopment?: boolean;
   usersPort?: number;
@@ -114,6 +116,7 @@ export async function startStack(opts: StackOptions = {}) {
         requestsPerMinute: opts.requestsPerMinute ?? 100_000,
         trustedProxyHops: opts.trustedProxyHops,
         queryLimits: opts.queryLimits,
+        maxOperationCost: opts.maxOperationCost,
         maxBodyBytes: 256 * 1024,
         log: opts.logs?.router,
       })

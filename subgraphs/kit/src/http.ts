@@ -14,7 +14,15 @@ export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: B
 
 export interface HttpFrontOptions<TContext extends BaseContext> {
   server: ApolloServer<TContext>;
-  context: ContextFunction<[{ req: http.IncomingMessage; requestId: string }], TContext>;
+  /**
+   * `query` is the operation's source as sent (POST body or GET parameter), for checks before
+   * GraphQL parses it; `signal` aborts when the client goes away before its answer is written,
+   * so work done for it (a router's subgraph fetches) can stop.
+   */
+  context: ContextFunction<
+    [{ req: http.IncomingMessage; requestId: string; query: string | undefined; signal: AbortSignal }],
+    TContext
+  >;
   /** Maximum accepted request body, in bytes. */
   maxBodyBytes?: number;
   /** Exact-path routes served before GraphQL (e.g. `/health`). */
@@ -103,6 +111,12 @@ function prefixRoute(routes: Record<string, RouteHandler> | undefined, pathname:
   return best === undefined ? undefined : routes[best];
 }
 
+function queryOf(body: unknown, url: URL): string | undefined {
+  if (body && typeof body === "object" && "query" in body)
+    return typeof body.query === "string" ? body.query : undefined;
+  return url.searchParams.get("query") ?? undefined;
+}
+
 export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOptions<TContext>): http.Server {
   const maxBodyBytes = opts.maxBodyBytes ?? 1024 * 1024;
   const server = http.createServer(async (req, res) => {
@@ -145,13 +159,17 @@ export function createHttpFront<TContext extends BaseContext>(opts: HttpFrontOpt
         }
       }
 
+      const abandoned = new AbortController();
+      res.once("close", () => {
+        if (!res.writableFinished) abandoned.abort();
+      });
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
       }
       const response = await opts.server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-        context: () => opts.context({ req, requestId }),
+        context: () => opts.context({ req, requestId, query: queryOf(body, url), signal: abandoned.signal }),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
