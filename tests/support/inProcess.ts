@@ -28,7 +28,7 @@ export interface InProcess<TServices, TContext> {
   query<T = any>(
     query: string,
     variables?: Record<string, unknown>,
-    opts?: { viewer?: TestViewer },
+    opts?: { viewer?: TestViewer; signal?: AbortSignal },
   ): Promise<OperationResult<T>>;
   /** Operations as one caller (for the content builders of support/catalog.ts). */
   as(viewer: TestViewer): Send;
@@ -42,17 +42,21 @@ async function inProcess<TContext extends RequestBase, TServices>(
   cleanUp = () => {},
 ) {
   const built = await buildSubgraph(created.subgraph);
-  const base = (viewer: TestViewer = null): RequestBase => {
+  const base = (viewer: TestViewer = null, signal?: AbortSignal): RequestBase => {
     const requestId = randomUUID();
     return {
       viewer: viewer && { ...viewer, sessionId: randomUUID() },
       requestId,
       log: created.subgraph.log.child({ requestId }),
       clientIp: "127.0.0.1",
+      signal,
     };
   };
-  const query = <T>(query: string, variables?: Record<string, unknown>, opts: { viewer?: TestViewer } = {}) =>
-    built.execute<T>({ query, variables }, base(opts.viewer));
+  const query = <T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    opts: { viewer?: TestViewer; signal?: AbortSignal } = {},
+  ) => built.execute<T>({ query, variables }, base(opts.viewer, opts.signal));
   const running: InProcess<TServices, TContext> = {
     services: created.services,
     query,

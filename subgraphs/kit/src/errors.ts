@@ -51,6 +51,8 @@ const CLIENT_CODES = new Set([
   "QUERY_TOO_COMPLEX",
   "COST_ESTIMATED_TOO_EXPENSIVE",
   "PAYLOAD_TOO_LARGE",
+  // Nobody waits for the answer: not an internal fault.
+  "REQUEST_ABANDONED",
 ]);
 
 /**

@@ -5,7 +5,7 @@
 import type http from "node:http";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -27,6 +27,8 @@ export interface RequestBase {
   log: Logger;
   /** The end client's address as the router saw it (for per-client limits). */
   clientIp: string;
+  /** Aborts when the caller (the router) stops waiting for the answer: its client left or it timed out. */
+  signal?: AbortSignal;
 }
 
 export interface SubgraphModule<TContext> {
@@ -164,6 +166,29 @@ function viewerTokenPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
   };
 }
 
+/**
+ * Work the caller has abandoned stops: once the request's signal has aborted (the router gave up
+ * or its client left), no further field resolves, so no further loader batch or SQL statement
+ * is sent. A statement already running finishes; what it feeds is dropped.
+ */
+export function abandonedRequestPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart({ contextValue }) {
+      if (!contextValue.signal) return;
+      return {
+        async executionDidStart() {
+          return {
+            willResolveField({ contextValue: ctx }) {
+              if (ctx.signal?.aborted)
+                throw new GraphQLError("The request was abandoned.", { extensions: { code: "REQUEST_ABANDONED" } });
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
 /** Logs each operation once, with its request id; never variables or tokens. */
 function requestLogPlugin<T extends RequestBase>(): ApolloServerPlugin<T> {
   return {
@@ -273,6 +298,7 @@ export async function buildSubgraph<TContext extends RequestBase>(
     plugins: [
       requestLogPlugin<TContext>(),
       viewerTokenPlugin<TContext>(),
+      abandonedRequestPlugin<TContext>(),
       // Traces are for Apollo's hosted reporting, which we do not use; they cost CPU per field.
       ApolloServerPluginInlineTraceDisabled(),
       development
@@ -335,7 +361,7 @@ export async function startSubgraph<TContext extends RequestBase>(
       });
       return false;
     },
-    context: async ({ req, requestId }) => {
+    context: async ({ req, requestId, signal }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);
       return makeContext(opts.createContext, {
@@ -343,6 +369,7 @@ export async function startSubgraph<TContext extends RequestBase>(
         requestId,
         log,
         clientIp: clientIpOf(req, fromRouter(req) ? 1 : 0),
+        signal,
       });
     },
   });
