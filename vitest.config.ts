@@ -1,6 +1,12 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // One graphql module, as under Node: Node loads graphql's CommonJS build (package "main") for
+  // every importer, while Vite would hand our transformed sources its ESM build ("module"), and
+  // schemas built by Apollo's CommonJS packages then fail graphql's instanceof checks in
+  // validate/execute (subscriptions run those themselves, ARCHITECTURE.md §8).
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] },
   test: {
     include: ["tests/**/*.test.ts"],
     globalSetup: ["tests/setup/global.ts"],

@@ -58,6 +58,7 @@ export async function startStack(opts: StackOptions = {}) {
   const sqlLogs: Record<string, SqlLog> = {};
   const configs: Record<string, ServiceConfig> = {};
   const running: Record<string, RunningService> = {};
+  const replicas: RunningService[] = [];
 
   // What only a test sets, per subgraph (defaults that keep tests fast and independent).
   const testSettings: Record<string, () => object> = {
@@ -152,6 +153,13 @@ export async function startStack(opts: StackOptions = {}) {
     },
     /** Resets the users statement counter and returns a function that reads it. */
     countSql: () => countSqlOf("users"),
+    /** Another replica of a started subgraph, configured as the first (tests of scaling out); stopped with the stack. */
+    async startReplica(name: string): Promise<RunningService> {
+      const main = await subgraphMain(name);
+      const replica = await main.start({ ...configs[name]!, port: 0 });
+      replicas.push(replica);
+      return replica;
+    },
     /** Stops the users subgraph (for outage tests). */
     async stopUsers() {
       await running.users!.stop();
@@ -162,6 +170,7 @@ export async function startStack(opts: StackOptions = {}) {
     },
     async stop() {
       await router?.stop();
+      for (const replica of replicas) await replica.stop().catch(() => {});
       for (const name of Object.keys(running).reverse()) await running[name]!.stop().catch(() => {});
       rmSync(mediaDir, { recursive: true, force: true });
     },

@@ -20,3 +20,6 @@ export * from "./loaders.ts";
 export * from "./jobs.ts";
 export * from "./pubsub.ts";
 export * from "./backfill.ts";
+export * from "./eventQueue.ts";
+export * from "./graphqlWs.ts";
+export * from "./subscriptions.ts";

@@ -4,7 +4,7 @@
 // buildSubgraph is the server alone, which tests also run in process; startSubgraph adds HTTP.
 import type http from "node:http";
 import { readFileSync } from "node:fs";
-import { parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
+import { parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -17,6 +17,7 @@ import { makeFormatError } from "./errors.ts";
 import { checkHealth, type HealthChecks } from "./health.ts";
 import { close, createHttpFront, listen, sendJson, type RouteHandler } from "./http.ts";
 import type { Logger } from "./logger.ts";
+import { subgraphSubscriptions } from "./subscriptions.ts";
 
 export interface RequestBase {
   viewer: Viewer | null;
@@ -142,6 +143,8 @@ export interface OperationResult<TData = Record<string, unknown>> {
 
 export interface BuiltSubgraph<TContext extends RequestBase> {
   server: ApolloServer<TContext>;
+  /** The executable schema (subscriptions are served from it over graphql-ws). */
+  schema: GraphQLSchema;
   /**
    * Runs one operation in this process for the caller described by `base` (whose viewer is
    * taken as given: tokens are verified by the HTTP front only), through the same plugins and
@@ -160,8 +163,9 @@ export async function buildSubgraph<TContext extends RequestBase>(
   opts: SubgraphSchemaOptions<TContext>,
 ): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
+  const schema = buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]);
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]),
+    schema,
     introspection: development,
     // Shutdown is ours (kit lifecycle.ts stops everything in order); Apollo's own signal
     // handlers would race it and re-raise the signal mid-shutdown.
@@ -181,6 +185,7 @@ export async function buildSubgraph<TContext extends RequestBase>(
   await server.start();
   return {
     server,
+    schema,
     async execute<TData>(request: OperationRequest, base: RequestBase) {
       const response = await server.executeOperation<TData>(request, { contextValue: opts.createContext(base) });
       if (response.body.kind !== "single") throw new Error("Incremental delivery is not supported in process.");
@@ -207,7 +212,18 @@ export async function startSubgraph<TContext extends RequestBase>(
   port: number,
   host = "127.0.0.1",
 ): Promise<RunningService> {
-  const { server, stop } = await buildSubgraph(opts);
+  const { server, schema, stop } = await buildSubgraph(opts);
+  // Subscriptions on the same path and port as queries (kit subscriptions.ts).
+  const subscriptions = subgraphSubscriptions(
+    {
+      schema,
+      log: opts.log,
+      authenticator: opts.authenticator,
+      createContext: opts.createContext,
+      formatError: makeFormatError(opts.log),
+    },
+    (req) => clientIpOf(req, 1),
+  );
 
   const httpServer = createHttpFront<TContext>({
     server,
@@ -220,6 +236,8 @@ export async function startSubgraph<TContext extends RequestBase>(
         sendJson(res, report.status === "ok" ? 200 : 503, report);
       },
     },
+    upgrades: { "/graphql": subscriptions.upgrade },
+    beforeClose: () => subscriptions.close(),
     context: async ({ req, requestId }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);

@@ -6,6 +6,7 @@ import {
   createAuthenticator,
   createLogger,
   createOutbox,
+  createPubSub,
   createRedis,
   DateTime,
   schemaModule,
@@ -50,6 +51,7 @@ export async function createUsers(
     signingKey: config.signingKey,
     limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS),
     outbox,
+    pubsub: createPubSub(redis, { log: log.child({ component: "pubsub" }) }),
   };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
@@ -72,6 +74,7 @@ export async function createUsers(
       createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db, base.viewer) }),
       health: storeHealth(db, redis),
       onStop: async () => {
+        await services.pubsub.close();
         await outbox.close();
         await db.$disconnect();
         redis.disconnect();
