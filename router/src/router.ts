@@ -24,6 +24,7 @@ import { DEFAULT_SUBGRAPH_TIMEOUT_MS, SubgraphClient } from "./subgraphClient.ts
 import type { QueryLimits } from "./queryLimits.ts";
 import { servicesHealth } from "./health.ts";
 import { createPipeline } from "./pipeline.ts";
+import { createRouterSubscriptions, type SubscriptionLimits, type SubscriptionStats } from "./subscriptions/server.ts";
 
 export interface RouterConfig {
   port: number;
@@ -47,7 +48,14 @@ export interface RouterConfig {
   subgraphTimeoutMs?: number | Record<string, number>;
   /** Client headers passed on to every subgraph as they are (besides the verified token, request id and client address). */
   forwardHeaders?: string[];
+  /** Caps for subscriptions over graphql-ws (subscriptions/server.ts). */
+  subscriptions?: SubscriptionLimits;
   log?: Logger;
+}
+
+export interface RunningRouter extends RunningService {
+  /** Open subscription connections, upstream sockets and upstream subscriptions. */
+  subscriptionStats(): SubscriptionStats;
 }
 
 /** A subgraph's fetch timeout from RouterConfig.subgraphTimeoutMs. */
@@ -65,7 +73,7 @@ export function subgraphsOf(
   return found.map(([, name, url]) => ({ name: name!, url: overrides[name!] ?? url! }));
 }
 
-export async function startRouter(config: RouterConfig): Promise<RunningService> {
+export async function startRouter(config: RouterConfig): Promise<RunningRouter> {
   const log = config.log ?? createLogger("router");
   const development = config.development ?? process.env.NODE_ENV !== "production";
   const supergraphSdl = readFileSync(config.supergraphPath, "utf8");
@@ -110,6 +118,15 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     ],
   });
   await server.start();
+  // graphql-ws on /graphql through the same pipeline (ARCHITECTURE.md §8).
+  const subscriptions = await createRouterSubscriptions({
+    gateway,
+    pipeline,
+    urlOf: (name) => urlOf.get(name),
+    redis,
+    log,
+    limits: config.subscriptions,
+  });
 
   const httpServer = createHttpFront<RouterContext>({
     server,
@@ -124,6 +141,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     },
     // Loaded only in development: production never reads Altair's package.
     prefixRoutes: development ? (await import("./explorer.ts")).explorerRoutes() : {},
+    upgrades: { "/graphql": subscriptions.upgrade },
+    beforeClose: () => subscriptions.close(),
     context: ({ req, requestId }) =>
       pipeline.contextFor({
         authorization: req.headers.authorization,
@@ -139,8 +158,10 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     url: `http://${host}:${port}/graphql`,
     port,
     httpServer,
+    subscriptionStats: subscriptions.stats,
     async stop() {
       await close(httpServer);
+      await subscriptions.stop();
       await server.stop();
       await Promise.all(clients.map((c) => c.close()));
       redis.disconnect();

@@ -15,6 +15,7 @@ import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { TEST_AUTH_LIMITS, testMedia, testRedisPrefix } from "./config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
+import type { SubscriptionLimits } from "../../router/src/subscriptions/server.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
 import { testKeys } from "./keys.ts";
 
@@ -26,6 +27,7 @@ export interface StackOptions {
   requestsPerMinute?: number;
   trustedProxyHops?: number;
   queryLimits?: QueryLimits;
+  subscriptions?: SubscriptionLimits;
   /** Start the router in development mode (introspection, the landing page, the explorer); default off, as deployed. */
   routerDevelopment?: boolean;
   usersPort?: number;
@@ -111,6 +113,7 @@ export async function startStack(opts: StackOptions = {}) {
         requestsPerMinute: opts.requestsPerMinute ?? 100_000,
         trustedProxyHops: opts.trustedProxyHops,
         queryLimits: opts.queryLimits,
+        subscriptions: opts.subscriptions,
         maxBodyBytes: 256 * 1024,
         log: opts.logs?.router,
       })

@@ -11,6 +11,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Redis } from "ioredis";
 import { unauthenticated, forbidden } from "./errors.ts";
+import { withTimeout } from "./timeout.ts";
 
 export const ROLES = ["USER", "ARTIST", "ADMIN"] as const;
 export type Role = (typeof ROLES)[number];
@@ -102,6 +103,21 @@ async function persist(write: () => Promise<unknown>, attempts = 4): Promise<voi
   }
 }
 
+/**
+ * The pub/sub channel (kit pubsub.ts naming: under the key prefix) on which every revocation is
+ * also announced, so connections that outlive a request (subscriptions over WebSocket) end at
+ * once instead of at their token's expiry (ARCHITECTURE.md §8).
+ */
+export const REVOCATION_CHANNEL = "auth:revoked";
+
+export type RevocationNotice = { userId: string; tokenVersion: number } | { sessionId: string };
+
+/** Best effort and bounded: the Redis record above is what makes the revocation hold. */
+async function announce(redis: Redis, notice: RevocationNotice): Promise<void> {
+  const channel = `${redis.options.keyPrefix ?? ""}${REVOCATION_CHANNEL}`;
+  await withTimeout(redis.publish(channel, JSON.stringify(notice)), 2000, "revocation not announced").catch(() => {});
+}
+
 /** Records that tokens below `tokenVersion` are dead, for as long as such a token can live. */
 export async function revokeUserTokens(redis: Redis, userId: string, tokenVersion: number): Promise<void> {
   // Atomically the greater of the recorded and the new version: a slower, older revocation
@@ -115,10 +131,12 @@ export async function revokeUserTokens(redis: Redis, userId: string, tokenVersio
       String(REVOCATION_TTL_SECONDS),
     ),
   );
+  await announce(redis, { userId, tokenVersion });
 }
 
 export async function revokeSession(redis: Redis, sessionId: string): Promise<void> {
   await persist(() => redis.set(revocationKeys.session(sessionId), "1", "EX", REVOCATION_TTL_SECONDS));
+  await announce(redis, { sessionId });
 }
 
 export interface Authenticator {
