@@ -18,6 +18,7 @@ import {
   requestIdOf,
   type RevocationNotice,
   WS_CLOSE,
+  withCode,
   type WsConnection,
 } from "@melodi/kit";
 import type { ApolloGateway } from "@apollo/gateway";
@@ -137,7 +138,7 @@ export async function createRouterSubscriptions(opts: {
         throw err;
       }
       const errors = validate(planner.schema, document, rules);
-      if (errors.length > 0) return errors;
+      if (errors.length > 0) return withCode(errors, "GRAPHQL_VALIDATION_FAILED");
       let plan: SubscriptionPlan;
       try {
         plan = planner.plan(document, payload.operationName ?? undefined);

@@ -83,6 +83,20 @@ const DEFAULT_MAX_SUBSCRIPTIONS = 100;
 
 const errorWithCode = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
+/** Errors as HTTP would answer them: validation errors carry GRAPHQL_VALIDATION_FAILED unless they have a code. */
+export function withCode(errors: readonly GraphQLError[], code: string): GraphQLError[] {
+  return errors.map((e) =>
+    e.extensions.code
+      ? e
+      : new GraphQLError(e.message, {
+          nodes: e.nodes,
+          source: e.source,
+          positions: e.positions,
+          extensions: { ...e.extensions, code },
+        }),
+  );
+}
+
 /** The token's expiry (ms since epoch) from an already verified "Bearer <jwt>". */
 export function tokenExpiry(authorization: string | undefined): number | undefined {
   const token = authorization?.trim().split(/\s+/)[1];
@@ -144,6 +158,20 @@ export function createGraphQLWsServer<TAuth>(opts: GraphQLWsOptions<TAuth>): Gra
       return opts.formatError(error.toJSON(), original);
     });
 
+  /**
+   * Drops a client that does not read: its subscriptions end now (upstream unsubscribed, nothing
+   * more queued for it), then the close (1013). A client that is not reading cannot answer the
+   * close handshake either, so the socket is cut after a short grace instead of ws's 30 s.
+   */
+  const dropSlow = (ctx: { extra: Extra<TAuth>; subscriptions: Record<string, unknown> }) => {
+    const { socket } = ctx.extra;
+    if (socket.readyState !== socket.OPEN) return;
+    for (const sub of Object.values(ctx.subscriptions))
+      void (sub as AsyncGenerator | null)?.return?.(undefined)?.catch(() => {});
+    socket.close(WS_CLOSE.slowConsumer, "Slow consumer: events are not being read.");
+    setTimeout(() => socket.terminate(), 5000).unref();
+  };
+
   const disposable = useServer<Record<string, unknown>, Extra<TAuth>>(
     {
       // A client that opens a socket and never says who it is is closed by graphql-ws (4408).
@@ -200,11 +228,9 @@ export function createGraphQLWsServer<TAuth>(opts: GraphQLWsOptions<TAuth>): Gra
         try {
           document = parse(String(payload.query ?? ""));
         } catch (err) {
-          return [
-            err instanceof GraphQLError
-              ? err
-              : errorWithCode("The document could not be parsed.", "GRAPHQL_PARSE_FAILED"),
-          ];
+          return err instanceof GraphQLError
+            ? withCode([err], "GRAPHQL_PARSE_FAILED")
+            : [errorWithCode("The document could not be parsed.", "GRAPHQL_PARSE_FAILED")];
         }
         const operation = getOperationAST(document, payload.operationName ?? undefined);
         if (!operation) return [errorWithCode("Unable to identify the operation.", "BAD_REQUEST")];
@@ -229,15 +255,14 @@ export function createGraphQLWsServer<TAuth>(opts: GraphQLWsOptions<TAuth>): Gra
         // The socket's own buffer: a client that stopped reading is dropped before the router
         // holds more than this for it.
         if (socket.bufferedAmount > maxBuffered) {
-          socket.close(WS_CLOSE.slowConsumer, "Slow consumer: events are not being read.");
+          dropSlow(ctx);
           return;
         }
         if (!result.errors?.length) return;
         return { ...result, errors: format(result.errors) };
       },
       onError(ctx, _id, _payload, errors) {
-        if (errors.some((e) => unwrap(e) instanceof SlowConsumerError))
-          ctx.extra.socket.close(WS_CLOSE.slowConsumer, "Slow consumer: events are not being read.");
+        if (errors.some((e) => unwrap(e) instanceof SlowConsumerError)) dropSlow(ctx);
         return format(errors);
       },
     },

@@ -15,7 +15,7 @@ import {
 } from "graphql";
 import type { Authenticator } from "./auth.ts";
 import { createEventQueue, mapEvents } from "./eventQueue.ts";
-import { createGraphQLWsServer, type GraphQLWsServer } from "./graphqlWs.ts";
+import { createGraphQLWsServer, type GraphQLWsServer, withCode } from "./graphqlWs.ts";
 import { requestIdOf } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import type { PubSub } from "./pubsub.ts";
@@ -88,7 +88,7 @@ export function subgraphSubscriptions<TContext extends RequestBase>(
     authorizationOf: (auth) => auth.authorization,
     prepare(auth, document, payload) {
       const errors = validate(opts.schema, document);
-      if (errors.length > 0) return errors;
+      if (errors.length > 0) return withCode(errors, "GRAPHQL_VALIDATION_FAILED");
       const { authorization: _token, ...base } = auth;
       return {
         schema: opts.schema,
