@@ -15,6 +15,7 @@
 import type http from "node:http";
 import type {
   DocumentNode,
+  GraphQLError,
   GraphQLFormattedError,
   GraphQLSchema,
   OperationDefinitionNode,
@@ -74,6 +75,8 @@ export interface RequestPipeline {
   clientIpOf(req: http.IncomingMessage): string;
   /** Options for graphql's parse: its own token limit, a second line behind contextFor's. */
   parseOptions: ParseOptions;
+  /** The document limits alone (documentLimits.ts), for a transport that checks a source before parsing it. */
+  checkDocument(source: string): GraphQLError | undefined;
   /** Rules every operation is validated with, besides GraphQL's own. */
   validationRules: ValidationRule[];
   /**
@@ -165,6 +168,7 @@ export function createPipeline(config: PipelineConfig): RequestPipeline {
     },
     clientIpOf: (req) => clientIpOf(req, config.trustedProxyHops),
     parseOptions,
+    checkDocument: (source) => checkSource(source, documentLimits),
     validationRules: [documentLimitsRule(documentLimits), queryLimitsRule(config.queryLimits ?? DEFAULT_QUERY_LIMITS)],
     checkCost,
     apolloPlugin: { requestDidStart: async () => listener },

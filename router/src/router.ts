@@ -28,6 +28,7 @@ import type { QueryLimits } from "./queryLimits.ts";
 import type { DocumentLimits } from "./documentLimits.ts";
 import { servicesHealth } from "./health.ts";
 import { createPipeline } from "./pipeline.ts";
+import { createRouterSubscriptions, type SubscriptionLimits, type SubscriptionStats } from "./subscriptions/server.ts";
 
 export interface RouterConfig {
   port: number;
@@ -56,7 +57,14 @@ export interface RouterConfig {
   forwardHeaders?: string[];
   /** SUBGRAPH_SECRET: sent to every subgraph, which answers GraphQL only to requests carrying it. */
   subgraphSecret?: string;
+  /** Caps for subscriptions over graphql-ws (subscriptions/server.ts). */
+  subscriptions?: SubscriptionLimits;
   log?: Logger;
+}
+
+export interface RunningRouter extends RunningService {
+  /** Open subscription connections, upstream sockets and upstream subscriptions. */
+  subscriptionStats(): SubscriptionStats;
 }
 
 /** A subgraph's fetch timeout from RouterConfig.subgraphTimeoutMs. */
@@ -74,7 +82,7 @@ export function subgraphsOf(
   return found.map(([, name, url]) => ({ name: name!, url: overrides[name!] ?? url! }));
 }
 
-export async function startRouter(config: RouterConfig): Promise<RunningService> {
+export async function startRouter(config: RouterConfig): Promise<RunningRouter> {
   const log = config.log ?? createLogger("router");
   const development = config.development ?? process.env.NODE_ENV !== "production";
   const supergraphSdl = readFileSync(config.supergraphPath, "utf8");
@@ -134,6 +142,16 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     ],
   });
   await server.start();
+  // graphql-ws on /graphql through the same pipeline (ARCHITECTURE.md §8).
+  const subscriptions = await createRouterSubscriptions({
+    gateway,
+    pipeline,
+    urlOf: (name) => urlOf.get(name),
+    redis,
+    log,
+    limits: config.subscriptions,
+    subgraphSecret: config.subgraphSecret,
+  });
 
   const httpServer = createHttpFront<RouterContext>({
     server,
@@ -148,6 +166,8 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     },
     // Loaded only in development: production never reads Altair's package.
     prefixRoutes: development ? (await import("./explorer.ts")).explorerRoutes() : {},
+    upgrades: { "/graphql": subscriptions.upgrade },
+    beforeClose: () => subscriptions.close(),
     context: ({ req, requestId, query, signal }) =>
       pipeline.contextFor({
         query,
@@ -165,8 +185,10 @@ export async function startRouter(config: RouterConfig): Promise<RunningService>
     url: `http://${host}:${port}/graphql`,
     port,
     httpServer,
+    subscriptionStats: subscriptions.stats,
     async stop() {
       await close(httpServer);
+      await subscriptions.stop();
       await server.stop();
       await Promise.all(clients.map((c) => c.close()));
       redis.disconnect();

@@ -15,6 +15,7 @@ import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { TEST_AUTH_LIMITS, testMedia, testRedisPrefix } from "./config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
+import type { SubscriptionLimits } from "../../router/src/subscriptions/server.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
 import { TEST_SUBGRAPH_SECRET, testKeys } from "./keys.ts";
 
@@ -28,6 +29,7 @@ export interface StackOptions {
   queryLimits?: QueryLimits;
   /** The router's budget of estimated cost per operation (default: the router's). */
   maxOperationCost?: number;
+  subscriptions?: SubscriptionLimits;
   /** Start the router in development mode (introspection, the landing page, the explorer); default off, as deployed. */
   routerDevelopment?: boolean;
   usersPort?: number;
@@ -62,6 +64,7 @@ export async function startStack(opts: StackOptions = {}) {
   const sqlLogs: Record<string, SqlLog> = {};
   const configs: Record<string, ServiceConfig> = {};
   const running: Record<string, RunningService> = {};
+  const replicas: RunningService[] = [];
 
   // What only a test sets, per subgraph (defaults that keep tests fast and independent).
   const testSettings: Record<string, () => object> = {
@@ -117,6 +120,7 @@ export async function startStack(opts: StackOptions = {}) {
         trustedProxyHops: opts.trustedProxyHops,
         queryLimits: opts.queryLimits,
         maxOperationCost: opts.maxOperationCost,
+        subscriptions: opts.subscriptions,
         maxBodyBytes: 256 * 1024,
         log: opts.logs?.router,
       })
@@ -163,6 +167,13 @@ export async function startStack(opts: StackOptions = {}) {
     },
     /** Resets the users statement counter and returns a function that reads it. */
     countSql: () => countSqlOf("users"),
+    /** Another replica of a started subgraph, configured as the first (tests of scaling out); stopped with the stack. */
+    async startReplica(name: string): Promise<RunningService> {
+      const main = await subgraphMain(name);
+      const replica = await main.start({ ...configs[name]!, port: 0 });
+      replicas.push(replica);
+      return replica;
+    },
     /** Stops the users subgraph (for outage tests). */
     async stopUsers() {
       await running.users!.stop();
@@ -173,6 +184,7 @@ export async function startStack(opts: StackOptions = {}) {
     },
     async stop() {
       await router?.stop();
+      for (const replica of replicas) await replica.stop().catch(() => {});
       for (const name of Object.keys(running).reverse()) await running[name]!.stop().catch(() => {});
       rmSync(mediaDir, { recursive: true, force: true });
     },

@@ -98,6 +98,21 @@ export async function revocationCacheReady(redis: Redis): Promise<boolean> {
   return (await redisCall(redis, () => redis.exists(revocationKeys.ready), 1000)) === 1;
 }
 
+/**
+ * The pub/sub channel (kit pubsub.ts naming: under the key prefix) on which every revocation is
+ * also announced, so connections that outlive a request (subscriptions over WebSocket) end at
+ * once instead of at their token's expiry (ARCHITECTURE.md §8).
+ */
+export const REVOCATION_CHANNEL = "auth:revoked";
+
+export type RevocationNotice = { userId: string; tokenVersion: number } | { sessionId: string };
+
+/** Best effort and bounded: the Redis record above is what makes the revocation hold. */
+export async function announceRevocation(redis: Redis, notice: RevocationNotice): Promise<void> {
+  const channel = `${redis.options.keyPrefix ?? ""}${REVOCATION_CHANNEL}`;
+  await withTimeout(redis.publish(channel, JSON.stringify(notice)), 2000, "revocation not announced").catch(() => {});
+}
+
 /** Script: raise each user's token version (never lower it), mark sessions revoked, then the marker. */
 const FILL_SCRIPT = `
 local ttl = ARGV[1]
@@ -156,10 +171,12 @@ export async function cacheRevocations(
  */
 export async function revokeUserTokens(redis: Redis, userId: string, tokenVersion: number): Promise<void> {
   await cacheRevocations(redis, { users: [{ userId, tokenVersion }] });
+  await announceRevocation(redis, { userId, tokenVersion });
 }
 
 export async function revokeSession(redis: Redis, sessionId: string): Promise<void> {
   await cacheRevocations(redis, { sessions: [sessionId] });
+  await announceRevocation(redis, { sessionId });
 }
 
 export interface Authenticator {

@@ -50,6 +50,7 @@ const CLIENT_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
   "QUERY_TOO_COMPLEX",
   "COST_ESTIMATED_TOO_EXPENSIVE",
+  "TOO_MANY_SUBSCRIPTIONS",
   "PAYLOAD_TOO_LARGE",
   // Nobody waits for the answer: not an internal fault.
   "REQUEST_ABANDONED",

@@ -22,3 +22,6 @@ export * from "./jobs.ts";
 export * from "./pubsub.ts";
 export * from "./backfill.ts";
 export * from "./limits.ts";
+export * from "./eventQueue.ts";
+export * from "./graphqlWs.ts";
+export * from "./subscriptions.ts";

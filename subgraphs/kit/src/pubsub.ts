@@ -30,6 +30,8 @@ export interface PubSub {
    * rejects (and keeps no handler) when Redis did not confirm it within the timeout.
    */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
+  /** Handlers subscribed in this process, over every channel (tests check they return to zero). */
+  handlerCount(): number;
   close(): Promise<void>;
 }
 
@@ -123,6 +125,11 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
         done = true;
         await unsubscribe(full, handler);
       };
+    },
+    handlerCount() {
+      let count = 0;
+      for (const entry of channels.values()) count += entry.handlers.size;
+      return count;
     },
     async close() {
       closed = true;

@@ -5,7 +5,7 @@
 import type http from "node:http";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from "graphql";
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -20,6 +20,7 @@ import type { Redis } from "./redis.ts";
 import { close, createHttpFront, listen, sendJson, type RouteHandler } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import { refuseBadText } from "./text.ts";
+import { subgraphSubscriptions } from "./subscriptions.ts";
 
 export interface RequestBase {
   viewer: Viewer | null;
@@ -265,6 +266,8 @@ export interface OperationResult<TData = Record<string, unknown>> {
 
 export interface BuiltSubgraph<TContext extends RequestBase> {
   server: ApolloServer<TContext>;
+  /** The executable schema (subscriptions are served from it over graphql-ws). */
+  schema: GraphQLSchema;
   /**
    * Runs one operation in this process for the caller described by `base` (whose viewer is
    * taken as given: tokens are verified by the HTTP front only), through the same plugins and
@@ -283,9 +286,10 @@ export async function buildSubgraph<TContext extends RequestBase>(
   opts: SubgraphSchemaOptions<TContext>,
 ): Promise<BuiltSubgraph<TContext>> {
   const development = opts.development ?? process.env.NODE_ENV !== "production";
+  // NUL bytes and invalid Unicode refused in every argument (text.ts), over HTTP and WebSocket.
+  const schema = refuseBadText(buildSubgraphSchema([...opts.modules, sharedModule<TContext>()]));
   const server = new ApolloServer<TContext>({
-    // NUL bytes and invalid Unicode refused in every argument (text.ts).
-    schema: refuseBadText(buildSubgraphSchema([...opts.modules, sharedModule<TContext>()])),
+    schema,
     introspection: development,
     // No "Did you mean ...?" in validation errors when the schema is not public.
     hideSchemaDetailsFromClientErrors: !development,
@@ -309,6 +313,7 @@ export async function buildSubgraph<TContext extends RequestBase>(
   await server.start();
   return {
     server,
+    schema,
     async execute<TData>(request: OperationRequest, base: RequestBase) {
       const response = await server.executeOperation<TData>(request, {
         contextValue: makeContext(opts.createContext, base),
@@ -337,8 +342,19 @@ export async function startSubgraph<TContext extends RequestBase>(
   port: number,
   host = "127.0.0.1",
 ): Promise<RunningService> {
-  const { server, stop } = await buildSubgraph(opts);
+  const { server, schema, stop } = await buildSubgraph(opts);
   const fromRouter = routerCheck(opts.subgraphSecret);
+  // Subscriptions on the same path and port as queries (kit subscriptions.ts).
+  const subscriptions = subgraphSubscriptions(
+    {
+      schema,
+      log: opts.log,
+      authenticator: opts.authenticator,
+      createContext: opts.createContext,
+      formatError: makeFormatError(opts.log),
+    },
+    (req) => clientIpOf(req, fromRouter(req) ? 1 : 0),
+  );
 
   const httpServer = createHttpFront<TContext>({
     server,
@@ -361,6 +377,14 @@ export async function startSubgraph<TContext extends RequestBase>(
       });
       return false;
     },
+    // The same for subscriptions: an upgrade without the router's secret is refused (403).
+    upgrades: {
+      "/graphql": (req, socket, head) => {
+        if (fromRouter(req)) return subscriptions.upgrade(req, socket, head);
+        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      },
+    },
+    beforeClose: () => subscriptions.close(),
     context: async ({ req, requestId, signal }) => {
       const log = opts.log.child({ requestId });
       const viewer = await opts.authenticator.authenticate(req.headers.authorization);

@@ -1,7 +1,7 @@
 // The one context type of the users subgraph: the caller, per-request loaders, and the
 // service's long-lived dependencies.
 import type { Redis } from "ioredis";
-import type { Outbox, RequestBase } from "@melodi/kit";
+import type { Outbox, PubSub, RequestBase } from "@melodi/kit";
 import type { Db } from "./db.ts";
 import type { Loaders } from "./loaders.ts";
 import type { SigningKey } from "./accounts/tokens.ts";
@@ -18,6 +18,8 @@ export interface Services {
   revocations: Revocations;
   /** Records users' events with the change (record), and relays them (nudge it after such a commit). */
   outbox: Outbox<(typeof events.produces)[number]>;
+  /** Live events between replicas: what subscriptions deliver (ARCHITECTURE.md §7, §8). */
+  pubsub: PubSub;
 }
 
 export interface Context extends RequestBase, Services {

@@ -6,6 +6,7 @@ import {
   createAuthenticator,
   createLogger,
   createOutbox,
+  createPubSub,
   createRedis,
   DateTime,
   schemaModule,
@@ -55,6 +56,7 @@ export async function createUsers(
     limits: createAuthLimits(redis, config.limits ?? DEFAULT_AUTH_LIMITS),
     revocations,
     outbox,
+    pubsub: createPubSub(redis, { log: log.child({ component: "pubsub" }) }),
   };
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
@@ -79,6 +81,7 @@ export async function createUsers(
       health: storeHealth(db, redis),
       onStop: async () => {
         revocations.close();
+        await services.pubsub.close();
         await outbox.close();
         await db.$disconnect();
         redis.disconnect();

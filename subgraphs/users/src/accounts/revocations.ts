@@ -12,7 +12,14 @@
 //     atomic script (refill), so the marker never stands beside a partial cache;
 //   - once a minute anyway, which also repairs a revocation committed while a refill ran and a
 //     flush wiped its own write.
-import { cacheRevocations, REVOCATION_TTL_SECONDS, redisReady, revocationCacheReady, type Logger } from "@melodi/kit";
+import {
+  announceRevocation,
+  cacheRevocations,
+  REVOCATION_TTL_SECONDS,
+  redisReady,
+  revocationCacheReady,
+  type Logger,
+} from "@melodi/kit";
 import type { Redis } from "ioredis";
 import type { Db, Prisma } from "../db.ts";
 
@@ -128,6 +135,8 @@ export function createRevocations(opts: RevocationOptions): Revocations {
         owed = true;
         log.warn({ err }, "revocation not cached yet; the next refill writes it from the database");
       }
+      // Open subscriptions of that user or session end now, not at their token's expiry.
+      await announceRevocation(redis, entry);
     },
     refill,
     async start() {

@@ -1,10 +1,29 @@
-import { decodeCursor, encodeCursor, isUuid, pageSize, requireViewer, toConnection } from "@melodi/kit";
+import {
+  channelEvents,
+  decodeCursor,
+  encodeCursor,
+  isUuid,
+  pageSize,
+  publishEvent,
+  requireViewer,
+  toConnection,
+} from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { UserModel } from "../models.ts";
 import { fail } from "../errors.ts";
 
 type Direction = "followers" | "following";
+
+/** The pub/sub channel of one user's new followers (Subscription.followerAdded). */
+export const followerAddedChannel = (userId: string) => `users:followerAdded:${userId}`;
+
+/** What goes through pub/sub: a FollowEdge as JSON. */
+interface FollowerAddedEvent {
+  userId: string;
+  followedAt: string;
+  cursor: string;
+}
 
 /**
  * One page of a user's followers or followees, newest first, keyed by (createdAt, other id) so
@@ -81,6 +100,14 @@ export const resolvers: Resolvers = {
     },
   },
 
+  Subscription: {
+    followerAdded: {
+      subscribe: async (_parent, _args, ctx) =>
+        channelEvents<FollowerAddedEvent>(ctx.pubsub, followerAddedChannel(requireViewer(ctx.viewer).id)),
+      resolve: (event: FollowerAddedEvent) => ({ ...event, followedAt: new Date(event.followedAt) }),
+    },
+  },
+
   Mutation: {
     async followUser(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
@@ -92,16 +119,28 @@ export const resolvers: Resolvers = {
           user: null,
           userErrors: [fail("CANNOT_FOLLOW_SELF", "You cannot follow yourself.", ["input", "userId"])],
         };
-      const { count } = await ctx.db.follow.createMany({
+      const created = await ctx.db.follow.createManyAndReturn({
         data: [{ followerId: viewer.id, followeeId: target.id }],
         skipDuplicates: true,
+        select: { createdAt: true },
       });
-      if (count === 0)
+      if (created.length === 0)
         return {
           user: null,
           userErrors: [fail("ALREADY_FOLLOWING", "You already follow this user.", ["input", "userId"])],
         };
       ctx.loaders.viewerFollows.prime(target.id, true);
+      const followedAt = created[0]!.createdAt;
+      const event: FollowerAddedEvent = {
+        userId: viewer.id,
+        followedAt: followedAt.toISOString(),
+        cursor: encodeCursor([followedAt.getTime(), viewer.id]),
+      };
+      // After the commit, and best effort: a live notice lost to a Redis fault must not undo
+      // or fail the follow, which the followers list shows anyway.
+      await publishEvent(ctx.pubsub, followerAddedChannel(target.id), event).catch((err: unknown) =>
+        ctx.log.warn({ err }, "followerAdded not published"),
+      );
       return { user: target, userErrors: [] };
     },
 
