@@ -99,6 +99,9 @@ function initScript(graphqlPath: string): string {
   const options = {
     initialHeaders: { Authorization: "" },
     initialSubscriptionRequestHandlerId: "graphql-ws",
+    // Altair's graphql-ws client sends these as connectionParams (not the headers above): the
+    // router authenticates a WebSocket from connectionParams `authorization`.
+    initialSubscriptionsPayload: { authorization: "" },
     initialSettings: { "schema.reloadOnStart": true },
     // Re-applied on every load (not only the first): no update checks, banners or push prompts.
     persistedSettings: {

@@ -5,6 +5,7 @@ import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
+import { rawSocket } from "../support/ws.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startStack, type Stack } from "../support/stack.ts";
 import { gql } from "../support/graphql.ts";
@@ -175,6 +176,7 @@ describe("in development", () => {
     expect(local.subscriptionsEndpoint).toBe(`ws://127.0.0.1:${port}/graphql`);
     expect(local.initialSubscriptionRequestHandlerId).toBe("graphql-ws");
     expect(local.initialHeaders).toEqual({ Authorization: "" });
+    expect(local.initialSubscriptionsPayload).toEqual({ authorization: "" });
     expect(local.disableAccount).toBe(true);
     // Behind a TLS proxy on another host the page talks to that host, over wss.
     const proxied = run("https://api.example.test/explorer/");
@@ -185,6 +187,11 @@ describe("in development", () => {
     const res = await gql(local.endpointURL, "{ __typename }", {}, { headers: { Authorization: "" } });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ __typename: "Query" });
+
+    // And what its graphql-ws client sends on connect (the payload as connectionParams) is accepted.
+    const socket = await rawSocket(local.subscriptionsEndpoint.replace(/^ws/, "http"));
+    await socket.init(local.initialSubscriptionsPayload);
+    socket.socket.close();
   });
 
   it("lets browsers keep hashed files and revalidate the rest", async () => {
