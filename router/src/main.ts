@@ -4,16 +4,18 @@ import path from "node:path";
 import { loadManifest, parsePublicKeys, stopOnSignals } from "@melodi/kit";
 import { startRouter, type RouterConfig } from "./router.ts";
 
+/** A setting of comma-separated `name=value` pairs (SUBGRAPH_URLS, SUBGRAPH_TIMEOUT_MS). */
+function parsePairs(setting: string, value: string, what: string): [string, string][] {
+  return value.split(",").map((pair) => {
+    const [name, text] = pair.split("=");
+    if (!name || !text) throw new Error(`${setting} entry "${pair}" is not name=${what}`);
+    return [name.trim(), text.trim()];
+  });
+}
+
 /** SUBGRAPH_URLS="users=http://users:4001/graphql,catalog=http://catalog:4002/graphql" */
 function parseSubgraphUrls(value: string | undefined): Record<string, string> {
-  if (!value) return {};
-  return Object.fromEntries(
-    value.split(",").map((pair) => {
-      const [name, url] = pair.split("=");
-      if (!name || !url) throw new Error(`SUBGRAPH_URLS entry "${pair}" is not name=url`);
-      return [name.trim(), url.trim()];
-    }),
-  );
+  return value ? Object.fromEntries(parsePairs("SUBGRAPH_URLS", value, "url")) : {};
 }
 
 /** SUBGRAPH_TIMEOUT_MS="10000" for every subgraph, or "catalog=30000,*=10000" per subgraph. */
@@ -26,13 +28,7 @@ function parseTimeouts(value: string | undefined): number | Record<string, numbe
     return n;
   };
   if (!value.includes("=")) return ms(value.trim());
-  return Object.fromEntries(
-    value.split(",").map((pair) => {
-      const [name, text] = pair.split("=");
-      if (!name || !text) throw new Error(`SUBGRAPH_TIMEOUT_MS entry "${pair}" is not name=ms`);
-      return [name.trim(), ms(text.trim())];
-    }),
-  );
+  return Object.fromEntries(parsePairs("SUBGRAPH_TIMEOUT_MS", value, "ms").map(([name, text]) => [name, ms(text)]));
 }
 
 /** MAX_OPERATION_COST="10000": a positive number, or unset for the router's default. */

@@ -10,6 +10,27 @@ import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { SUBGRAPH_SECRET_HEADER, VIEWER_TOKEN_EXTENSION } from "@melodi/kit";
 import type { RouterContext } from "./context.ts";
 
+/**
+ * The headers the router sends a subgraph, over HTTP and on a WebSocket upgrade alike: the
+ * configured pass-through headers first, so they can never replace the ones the router sets; the
+ * verified token (HTTP only: a WebSocket carries it in connectionParams); the request id; the
+ * client address; and the router's secret, set or removed whatever was forwarded, so a client's
+ * own copy never reaches a subgraph.
+ */
+export function subgraphHeaders(
+  ctx: Partial<RouterContext>,
+  secret: string | undefined,
+  opts: { authorization: boolean } = { authorization: true },
+): Record<string, string> {
+  const headers: Record<string, string> = { ...ctx.forwarded };
+  if (opts.authorization && ctx.authorization) headers.authorization = ctx.authorization;
+  if (ctx.requestId) headers["x-request-id"] = ctx.requestId;
+  if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;
+  if (secret) headers[SUBGRAPH_SECRET_HEADER] = secret;
+  else delete headers[SUBGRAPH_SECRET_HEADER];
+  return headers;
+}
+
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 10_000;
 
 export interface SubgraphClientOptions {
@@ -43,16 +64,12 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
-    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
     const ctx = options.context as Partial<RouterContext>;
-    // Configured pass-through headers first, so they can never replace the ones the router sets.
-    if (ctx.forwarded) Object.assign(headers, ctx.forwarded);
-    if (ctx.authorization) headers.authorization = ctx.authorization;
-    if (ctx.requestId) headers["x-request-id"] = ctx.requestId;
-    if (ctx.clientIp) headers["x-forwarded-for"] = ctx.clientIp;
-    // Set or removed here whatever was forwarded: a client's own copy never reaches a subgraph.
-    if (this.secret) headers[SUBGRAPH_SECRET_HEADER] = this.secret;
-    else delete headers[SUBGRAPH_SECRET_HEADER];
+    const headers = {
+      ...subgraphHeaders(ctx, this.secret),
+      "content-type": "application/json",
+      accept: "application/json",
+    };
 
     const body = JSON.stringify({
       query: request.query,

@@ -1,19 +1,17 @@
-// Settings the test services share, whether they listen (stack.ts) or run in process
-// (inProcess.ts): the run's database (each service as its own role, tests/setup/global.ts), its
-// Redis under a key prefix of the caller's own, so test files never share state, and media in
-// a temporary folder.
+// How a test configures a subgraph, whether it listens (stack.ts) or runs in process
+// (inProcess.ts): through the subgraph's own configFromEnv, as deployed, on the run's database
+// (each service as its own role, tests/setup/global.ts) and Redis under a key prefix of the
+// caller's own, so test files never share state; then the test's hooks (statement counter,
+// logger) and the few settings only tests choose.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { inject } from "vitest";
-import type { Logger } from "@melodi/kit";
+import { RELAY_TAG, type Logger, type ServiceConfig } from "@melodi/kit";
+import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { UsersConfig } from "../../subgraphs/users/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
-import { testKeys } from "./keys.ts";
-
-export type ServiceSettings<T> = Omit<T, "port" | "host">;
+import { subgraphMain } from "../../scripts/stack.ts";
+import { TEST_SUBGRAPH_SECRET, type testKeys } from "./keys.ts";
 
 /** Sign-in and sign-up limits high enough that tests never meet them by accident. */
 export const TEST_AUTH_LIMITS = { loginPerIpPerMinute: 1000, failedLoginsPerAccount: 1000, registerPerIpPerHour: 1000 };
@@ -35,46 +33,70 @@ export function testRedisPrefix(): string {
   return `test:${randomBytes(4).toString("hex")}:`;
 }
 
-interface TestServiceOptions {
-  redisKeyPrefix: string;
-  log?: Logger;
-  onQuery?: (sql: string) => void;
+/** The SQL statements a subgraph sent, less the outbox relay's background polls (no request's). */
+export interface SqlLog {
+  count: number;
+  statements: string[];
+  onQuery(statement: string): void;
+  /** Resets the log and returns a function that reads the count. */
+  reset(): () => number;
 }
 
-export function usersTestConfig(
-  opts: TestServiceOptions & { keys?: ReturnType<typeof testKeys> },
-): ServiceSettings<UsersConfig> {
-  const keys = opts.keys ?? testKeys();
-  return {
-    databaseUrl: inject("serviceDatabaseUrls").users!,
-    redisUrl: inject("redisUrl"),
-    redisKeyPrefix: opts.redisKeyPrefix,
-    signingKey: keys.signingKey,
-    publicKeys: keys.publicKeys,
-    limits: TEST_AUTH_LIMITS,
-    development: false,
-    log: opts.log,
-    onQuery: opts.onQuery,
+export function sqlLog(): SqlLog {
+  const log: SqlLog = {
+    count: 0,
+    statements: [],
+    onQuery(statement) {
+      if (statement.includes(RELAY_TAG)) return;
+      log.count += 1;
+      log.statements.push(statement);
+    },
+    reset() {
+      log.count = 0;
+      log.statements = [];
+      return () => log.count;
+    },
   };
+  return log;
 }
 
-/**
- * The catalog's settings, with a new media folder (`media.dir`, the caller removes it). The
- * transcoding worker runs only when `media` is given (and its `worker` is not false).
- */
-export function catalogTestConfig(
-  opts: TestServiceOptions & { publicKeys?: Record<string, string>; media?: Partial<MediaConfig> },
-): ServiceSettings<CatalogConfig> & { media: { dir: string } } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
+export interface TestConfigOptions {
+  keys: ReturnType<typeof testKeys>;
+  redisKeyPrefix: string;
+  redisUrl?: string;
+  log?: Logger;
+  onQuery?: (statement: string) => void;
+  /** The catalog's media folder (the caller makes and removes it), and media settings. */
+  mediaDir: string;
+  media?: Partial<MediaConfig>;
+  limits?: AuthLimitSettings;
+}
+
+/** A subgraph's settings for a test: its configFromEnv on the run's stores, then the test's hooks. */
+export async function subgraphTestConfig(name: string, opts: TestConfigOptions): Promise<ServiceConfig> {
+  const main = await subgraphMain(name);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "test",
+    PORT: "0",
+    DATABASE_URL: inject("serviceDatabaseUrls")[name],
+    REDIS_URL: opts.redisUrl ?? inject("redisUrl"),
+    JWT_PUBLIC_KEYS: JSON.stringify(opts.keys.publicKeys),
+    JWT_SIGNING_KID: opts.keys.signingKey.kid,
+    JWT_SIGNING_KEY: opts.keys.signingKey.privateKey,
+    SUBGRAPH_SECRET: TEST_SUBGRAPH_SECRET,
+  };
+  // What only a test sets, per subgraph (defaults that keep tests fast and independent).
+  const onlyInTests: Record<string, () => object> = {
+    users: (): Partial<UsersConfig> => ({ limits: opts.limits ?? TEST_AUTH_LIMITS }),
+    catalog: (): Partial<CatalogConfig> => ({ media: testMedia(opts.mediaDir, opts.media) }),
+  };
   return {
-    databaseUrl: inject("serviceDatabaseUrls").catalog!,
-    redisUrl: inject("redisUrl"),
+    ...main.configFromEnv(env),
     redisKeyPrefix: opts.redisKeyPrefix,
-    // No key verifies anything in process: the viewer is given (tokens are the HTTP tests' part).
-    publicKeys: opts.publicKeys ?? {},
     development: false,
     log: opts.log,
-    media: testMedia(dir, opts.media),
     onQuery: opts.onQuery,
+    ...onlyInTests[name]?.(),
   };
 }

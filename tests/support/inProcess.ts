@@ -4,17 +4,13 @@
 // No token is signed or checked here: the viewer is given as the subgraph would have verified
 // it; token verification is covered by the HTTP and router tests (tests/router/auth.test.ts).
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import {
-  buildSubgraph,
-  RELAY_TAG,
-  type CreatedSubgraph,
-  type OperationResult,
-  type RequestBase,
-  type Role,
-} from "@melodi/kit";
-import { createCatalog } from "../../subgraphs/catalog/src/service.ts";
-import { catalogTestConfig, testRedisPrefix } from "./config.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { buildSubgraph, type CreatedSubgraph, type OperationResult, type RequestBase, type Role } from "@melodi/kit";
+import { createCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
+import { sqlLog, subgraphTestConfig, testRedisPrefix } from "./config.ts";
+import { testKeys } from "./keys.ts";
 import type { Send } from "./catalog.ts";
 
 /** Who calls: null is signed out. */
@@ -73,24 +69,22 @@ async function inProcess<TContext extends RequestBase, TServices>(
 
 /** The catalog subgraph in process (no transcoding worker), counting the SQL statements it sends. */
 export async function inProcessCatalog() {
-  let statements = 0;
-  const config = catalogTestConfig({
+  const sql = sqlLog();
+  const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
+  // No token is verified in process (the viewer is given), so any key set will do.
+  const config = await subgraphTestConfig("catalog", {
+    keys: testKeys(),
     redisKeyPrefix: testRedisPrefix(),
-    onQuery: (sql) => {
-      // The outbox relay polls in the background: not part of any operation.
-      if (!sql.includes(RELAY_TAG)) statements += 1;
-    },
+    onQuery: sql.onQuery,
+    mediaDir,
   });
-  const running = await inProcess(await createCatalog(config), () =>
-    rmSync(config.media.dir, { recursive: true, force: true }),
+  const running = await inProcess(await createCatalog(config as CatalogConfig), () =>
+    rmSync(mediaDir, { recursive: true, force: true }),
   );
   return {
     ...running,
     /** Resets the statement counter and returns a function that reads it. */
-    countSql() {
-      statements = 0;
-      return () => statements;
-    },
+    countSql: () => sql.reset(),
   };
 }
 

@@ -7,13 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
-import { RELAY_TAG, loadManifest, type Logger, type RunningService, type ServiceConfig } from "@melodi/kit";
+import { loadManifest, type Logger, type RunningService, type ServiceConfig } from "@melodi/kit";
 import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import { startRouter } from "../../router/src/router.ts";
-import type { UsersConfig } from "../../subgraphs/users/src/service.ts";
 import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
-import { TEST_AUTH_LIMITS, testMedia, testRedisPrefix } from "./config.ts";
+import { type SqlLog, sqlLog, subgraphTestConfig, testRedisPrefix } from "./config.ts";
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import type { SubscriptionLimits } from "../../router/src/subscriptions/server.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
@@ -44,12 +43,6 @@ export interface StackOptions {
   logs?: Record<string, Logger | undefined>;
 }
 
-/** Statements a subgraph sent, less the outbox relay's background polls (no request's). */
-interface SqlLog {
-  count: number;
-  statements: string[];
-}
-
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -57,8 +50,6 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export async function startStack(opts: StackOptions = {}) {
   const keys = testKeys();
   const redisKeyPrefix = testRedisPrefix();
-  // Each service as its own role, as deployed (tests/setup/global.ts).
-  const serviceUrls = inject("serviceDatabaseUrls");
   const redisUrl = opts.redisUrl ?? inject("redisUrl");
   const mediaDir = mkdtempSync(path.join(os.tmpdir(), "melodi-media-"));
   const sqlLogs: Record<string, SqlLog> = {};
@@ -66,38 +57,19 @@ export async function startStack(opts: StackOptions = {}) {
   const running: Record<string, RunningService> = {};
   const replicas: RunningService[] = [];
 
-  // What only a test sets, per subgraph (defaults that keep tests fast and independent).
-  const testSettings: Record<string, () => object> = {
-    users: (): Partial<UsersConfig> => ({ limits: opts.limits ?? TEST_AUTH_LIMITS }),
-    catalog: (): Partial<CatalogConfig> => ({ media: testMedia(mediaDir, opts.media) }),
-  };
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: "test",
-    PORT: "0",
-    REDIS_URL: redisUrl,
-    JWT_PUBLIC_KEYS: JSON.stringify(keys.publicKeys),
-    JWT_SIGNING_KID: keys.signingKey.kid,
-    JWT_SIGNING_KEY: keys.signingKey.privateKey,
-    SUBGRAPH_SECRET: TEST_SUBGRAPH_SECRET,
-  };
-
   async function start(name: string, port = 0): Promise<RunningService> {
-    const main = await subgraphMain(name);
-    sqlLogs[name] ??= { count: 0, statements: [] };
-    const sql = sqlLogs[name];
-    configs[name] ??= {
-      ...main.configFromEnv({ ...env, DATABASE_URL: serviceUrls[name] }),
+    sqlLogs[name] ??= sqlLog();
+    configs[name] ??= await subgraphTestConfig(name, {
+      keys,
       redisKeyPrefix,
-      development: false,
+      redisUrl,
       log: opts.logs?.[name],
-      onQuery: (statement: string) => {
-        if (statement.includes(RELAY_TAG)) return;
-        sql.count += 1;
-        sql.statements.push(statement);
-      },
-      ...testSettings[name]?.(),
-    };
+      onQuery: sqlLogs[name].onQuery,
+      mediaDir,
+      media: opts.media,
+      limits: opts.limits,
+    });
+    const main = await subgraphMain(name);
     running[name] = await main.start({ ...configs[name], port: port || configs[name].port });
     return running[name];
   }
@@ -127,12 +99,7 @@ export async function startStack(opts: StackOptions = {}) {
     : undefined;
 
   /** Resets a subgraph's statement counter and returns a function that reads it. */
-  const countSqlOf = (name: string) => {
-    const sql = sqlLogs[name]!;
-    sql.count = 0;
-    sql.statements = [];
-    return () => sql.count;
-  };
+  const countSqlOf = (name: string) => sqlLogs[name]!.reset();
   type Users = Awaited<ReturnType<typeof import("../../subgraphs/users/src/service.ts").startUsers>>;
   type Catalog = Awaited<ReturnType<typeof import("../../subgraphs/catalog/src/service.ts").startCatalog>>;
 

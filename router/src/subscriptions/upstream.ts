@@ -3,7 +3,8 @@
 // which the subgraph verifies again, and the request id and client address as headers, as the
 // router's HTTP fetches do). Lazy: a socket opens with the first subscription and closes with the
 // last one. Events go into a bounded queue (kit eventQueue.ts) whose return() unsubscribes at once.
-import { createEventQueue, SUBGRAPH_SECRET_HEADER, type EventQueue } from "@melodi/kit";
+import { createEventQueue, type EventQueue } from "@melodi/kit";
+import { subgraphHeaders } from "../subgraphClient.ts";
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
@@ -54,13 +55,8 @@ function upstreamError(serviceName: string, err: unknown): GraphQLError {
 export function createUpstream(context: RouterContext, opts: UpstreamOptions): Upstream {
   const clients = new Map<string, Client>();
   const live = new Set<EventQueue<ExecutionResult>>();
-  // Configured pass-through headers first, so they can never replace the ones the router sets.
-  const headers: Record<string, string> = {
-    ...context.forwarded,
-    "x-request-id": context.requestId,
-    "x-forwarded-for": context.clientIp,
-    ...(opts.secret ? { [SUBGRAPH_SECRET_HEADER]: opts.secret } : {}),
-  };
+  // The same headers as a query's fetch; the token goes in connectionParams instead.
+  const headers = subgraphHeaders(context, opts.secret, { authorization: false });
   const { stats } = opts;
 
   // ws with the headers set, and its sockets counted.
