@@ -21,6 +21,10 @@ export default defineConfig({
     // of their own, their own rows), not through fresh modules, so no file may change module
     // state another reads: no module mocks, no stubbed globals.
     isolate: false,
+    // expect.poll waits for something to happen elsewhere (a socket to close, a subscriber to
+    // appear): a bound, not a timing assertion, so it is generous for a loaded 2-core machine
+    // (1 s, vitest's default, flaked the subscription tests there).
+    expect: { poll: { timeout: 10_000, interval: 50 } },
     env: { SCRYPT_COST_LOG2: "12", NODE_ENV: "test" },
   },
 });

