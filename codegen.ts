@@ -1,7 +1,10 @@
 // GraphQL Code Generator: resolver types for each subgraph (federation-aware), and the typed
-// client the backoffice uses, from the composed supergraph and schema/operations/*.graphql.
+// documents of the backoffice and the mobile app, from the composed supergraph and
+// schema/operations/<client>.graphql.
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import type { CodegenConfig } from "@graphql-codegen/cli";
-import { loadManifest } from "@melodi/kit/manifest";
+import { loadManifest, REPO_ROOT } from "@melodi/kit/manifest";
 
 const subgraphs = loadManifest().subgraphs;
 
@@ -17,6 +20,18 @@ const resolverConfig = (mappers: Record<string, string>) => ({
   avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
 });
 
+const typedClient = (documents: string) => ({
+  schema: "schema/supergraph.graphql",
+  documents,
+  plugins: ["typescript-operations", "typed-document-node"],
+  config: {
+    useTypeImports: true,
+    enumsAsTypes: true,
+    scalars: { DateTime: "string" },
+    avoidOptionals: { field: true, inputValue: false, object: false },
+  },
+});
+
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
@@ -30,19 +45,17 @@ const config: CodegenConfig = {
         },
       ]),
     ),
-    // The backoffice's typed client: one TypedDocumentNode per operation, checked against the
-    // composed supergraph (what the router serves).
-    "schema/generated/backoffice.ts": {
-      schema: "schema/supergraph.graphql",
-      documents: "schema/operations/*.graphql",
-      plugins: ["typescript-operations", "typed-document-node"],
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: "string" },
-        avoidOptionals: { field: true, inputValue: false, object: false },
-      },
-    },
+    // The typed clients: for each schema/operations/<client>.graphql, one TypedDocumentNode per
+    // operation (queries, mutations, subscriptions) in schema/generated/<client>.ts, checked
+    // against the composed supergraph (what the router serves).
+    ...Object.fromEntries(
+      readdirSync(path.join(REPO_ROOT, "schema/operations"))
+        .filter((file) => file.endsWith(".graphql"))
+        .map((file) => [
+          `schema/generated/${file.replace(/\.graphql$/, ".ts")}`,
+          typedClient(`schema/operations/${file}`),
+        ]),
+    ),
   },
 };
 

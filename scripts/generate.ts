@@ -11,4 +11,4 @@ for (const name of subgraphNames()) {
   execFileSync(bin("prisma"), ["generate", "--schema", schema], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 }
 execFileSync(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"], { cwd: root, stdio: "inherit" });
-console.log("generated: Prisma clients, resolver types");
+console.log("generated: Prisma clients, resolver types, typed clients");

@@ -17,7 +17,7 @@ function step(title: string, file: string, args: string[], env: NodeJS.ProcessEn
 let exitCode = 1;
 const started: { stop(): Promise<void> }[] = [];
 try {
-  step("generate Prisma clients and resolver types", process.execPath, ["scripts/generate.ts"]);
+  step("generate Prisma clients, resolver types and typed clients", process.execPath, ["scripts/generate.ts"]);
   step("format and lint (Biome; `pnpm format` rewrites files to the format)", bin("biome"), [
     "ci",
     "--reporter=summary",

@@ -8,7 +8,7 @@ import vm from "node:vm";
 import { rawSocket } from "../support/ws.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startStack, type Stack } from "../support/stack.ts";
-import { gql } from "../support/graphql.ts";
+import { gql, register } from "../support/graphql.ts";
 
 // altair-static is the router's dependency, not the root's: resolved from the router's package.
 const { getDistDirectory } = createRequire(path.join(ROOT, "router/package.json"))("altair-static") as {
@@ -192,6 +192,52 @@ describe("in development", () => {
     const socket = await rawSocket(local.subscriptionsEndpoint.replace(/^ws/, "http"));
     await socket.init(local.initialSubscriptionsPayload);
     socket.socket.close();
+  });
+
+  it("runs Apollo Sandbox's subscriptions: its headers as connectionParams, from the page's origin or Studio's", async () => {
+    // Sandbox (the landing page at GET /graphql, and Studio's) opens graphql-ws itself with the
+    // request headers of its Headers panel as connectionParams: `Authorization`, capitalised.
+    const star = await register(stack.router!.url);
+    const fan = await register(stack.router!.url);
+    for (const pageOrigin of [origin, "https://studio.apollographql.com"]) {
+      const socket = await rawSocket(stack.router!.url, "graphql-transport-ws", { origin: pageOrigin });
+      await socket.init({ Authorization: `Bearer ${star.accessToken}` });
+      socket.send({ id: "1", type: "subscribe", payload: { query: "subscription { followerAdded { node { id } } }" } });
+      // Signed in: the subscription stays open (a guest's would end with an error at once).
+      await expect.poll(() => stack.router!.subscriptionStats().subscriptions).toBe(1);
+      const followed = await gql(
+        stack.router!.url,
+        `mutation($id: ID!) { followUser(input: { userId: $id }) { userErrors { code } } }`,
+        { id: star.id },
+        { token: fan.accessToken },
+      );
+      expect(followed.data.followUser.userErrors).toEqual([]);
+      expect(await socket.next()).toEqual({
+        id: "1",
+        type: "next",
+        payload: { data: { followerAdded: { node: { id: fan.id } } } },
+      });
+      socket.socket.close();
+      await expect.poll(() => stack.router!.subscriptionStats().connections).toBe(0);
+      await gql(
+        stack.router!.url,
+        `mutation($id: ID!) { unfollowUser(input: { userId: $id }) { userErrors { code } } }`,
+        { id: star.id },
+        { token: fan.accessToken },
+      );
+    }
+  });
+
+  it("sends no CORS headers: Studio's hosted Sandbox cannot query the router over HTTP (README)", async () => {
+    const preflight = await raw(port, "/graphql", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://studio.apollographql.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,authorization",
+      },
+    });
+    expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
   it("lets browsers keep hashed files and revalidate the rest", async () => {

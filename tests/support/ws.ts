@@ -12,8 +12,8 @@ import { TEST_SUBGRAPH_SECRET } from "./keys.ts";
  * so the same client can talk to a subgraph directly (the router ignores the header).
  */
 class TestSocket extends WebSocket {
-  constructor(url: string, protocols?: string | string[]) {
-    super(url, protocols, { headers: { [SUBGRAPH_SECRET_HEADER]: TEST_SUBGRAPH_SECRET } });
+  constructor(url: string, protocols?: string | string[], headers: Record<string, string> = {}) {
+    super(url, protocols, { headers: { [SUBGRAPH_SECRET_HEADER]: TEST_SUBGRAPH_SECRET, ...headers } });
   }
 }
 
@@ -107,9 +107,16 @@ export function subscribe<T = any>(
   };
 }
 
-/** A raw graphql-transport-ws socket: send anything, read messages and the close code. */
-export async function rawSocket(httpUrl: string, protocol = "graphql-transport-ws") {
-  const socket = new TestSocket(wsUrl(httpUrl), protocol);
+/**
+ * A raw graphql-transport-ws socket: send anything, read messages and the close code. `headers`
+ * go on the upgrade request (an `origin`, as a browser sends).
+ */
+export async function rawSocket(
+  httpUrl: string,
+  protocol = "graphql-transport-ws",
+  headers: Record<string, string> = {},
+) {
+  const socket = new TestSocket(wsUrl(httpUrl), protocol, headers);
   const messages: any[] = [];
   const waiting: ((m: any) => void)[] = [];
   socket.on("message", (data) => {

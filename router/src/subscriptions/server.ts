@@ -71,6 +71,18 @@ export interface RouterSubscriptions {
   stop(): Promise<void>;
 }
 
+/**
+ * The token from connectionParams `authorization`, its name in any case: graphql-ws clients send
+ * what they are given, and Apollo Sandbox sends its request headers as the connection parameters
+ * (`Authorization`, as typed in its Headers panel). The lower-case name wins if both are there.
+ */
+export function authorizationParam(params: Record<string, unknown>): string | undefined {
+  const key =
+    "authorization" in params ? "authorization" : Object.keys(params).find((k) => k.toLowerCase() === "authorization");
+  const value = key === undefined ? undefined : params[key];
+  return typeof value === "string" ? value : undefined;
+}
+
 export async function createRouterSubscriptions(opts: {
   gateway: ApolloGateway;
   pipeline: RequestPipeline;
@@ -103,7 +115,7 @@ export async function createRouterSubscriptions(opts: {
     parseOptions: opts.pipeline.parseOptions,
     async connect(params, request) {
       const caller = {
-        authorization: typeof params.authorization === "string" ? params.authorization : undefined,
+        authorization: authorizationParam(params),
         clientIp: opts.pipeline.clientIpOf(request),
         requestId: requestIdOf(request),
         headers: request.headers,
