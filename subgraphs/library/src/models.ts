@@ -1,0 +1,26 @@
+// What resolvers pass around as parents (codegen `mappers`): rows and references, not GraphQL shapes.
+import type { PlaylistRow } from "./db.ts";
+
+export type PlaylistModel = PlaylistRow;
+/** An entity another subgraph owns: library knows its id only. */
+export interface EntityRef {
+  id: string;
+}
+export interface PlaylistItemModel {
+  id: string;
+  songId: string;
+  addedById: string;
+  addedAt: Date;
+}
+export interface PlaylistEditorEdgeModel {
+  cursor: string;
+  userId: string;
+  addedAt: Date;
+}
+/** A liked song, saved release or followed artist, with when, as an edge of its connection. */
+export interface KeptEdgeModel {
+  cursor: string;
+  id: string;
+  at: Date;
+  available: boolean;
+}
