@@ -13,7 +13,8 @@ export type PlaylistChangeKind =
   | "ITEM_MOVED"
   | "DETAILS_UPDATED"
   | "EDITOR_ADDED"
-  | "EDITOR_REMOVED";
+  | "EDITOR_REMOVED"
+  | "DELETED";
 
 declare module "@melodi/kit" {
   interface EventPayloads {

@@ -1,7 +1,7 @@
 // Per-request DataLoaders (ARCHITECTURE.md §10): every playlist, count, cover and viewer state in a
 // response is loaded in one statement per kind, whatever the page size.
 import { byIds, grouped, viewerSet, type Viewer } from "@melodi/kit";
-import type { CatalogSongRow, Db, PlaylistRow } from "./db.ts";
+import type { CatalogSongRow, Db, PlaylistItemRow, PlaylistRow } from "./db.ts";
 
 const count = (rows: { _count: { _all: number } }[]) => rows[0]?._count._all ?? 0;
 
@@ -15,6 +15,8 @@ export interface PlaylistTotals {
 export function createLoaders(db: Db, viewer: Viewer | null) {
   return {
     playlist: byIds<PlaylistRow>((ids) => db.playlist.findMany({ where: { id: { in: ids } } })),
+
+    item: byIds<PlaylistItemRow>((ids) => db.playlistItem.findMany({ where: { id: { in: ids } } })),
 
     /** What library knows of each song (from catalog's events); null for a song it never heard of. */
     song: byIds<CatalogSongRow>((ids) => db.catalogSong.findMany({ where: { id: { in: ids } } })),

@@ -24,3 +24,5 @@ export interface KeptEdgeModel {
   at: Date;
   available: boolean;
 }
+/** A change as published to playlistChanged subscribers. */
+export type { PlaylistChangeEvent as PlaylistChangeModel } from "./playlists/changes.ts";

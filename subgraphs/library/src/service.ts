@@ -21,6 +21,7 @@ import { createDb } from "./db.ts";
 import { createLoaders } from "./loaders.ts";
 import { events } from "./events.ts";
 import { resolvers as playlists } from "./playlists/resolvers.ts";
+import { resolvers as live } from "./playlists/live.ts";
 import { resolvers as likes } from "./likes/resolvers.ts";
 import { resolvers as saves } from "./saves/resolvers.ts";
 import { resolvers as follows } from "./follows/resolvers.ts";
@@ -63,6 +64,7 @@ export async function createLibrary(
   const modules = [
     room("./schema.graphql", { DateTime }),
     room("./playlists/playlists.graphql", playlists),
+    room("./playlists/live.graphql", live),
     room("./likes/likes.graphql", likes),
     room("./saves/saves.graphql", saves),
     room("./follows/follows.graphql", follows),

@@ -7,6 +7,7 @@ import { forbidden, isUuid, requireViewer, UserErrorsAbort, type Viewer } from "
 import type { Context } from "../context.ts";
 import type { Prisma, PlaylistRow } from "../db.ts";
 import { fail, type LibraryUserError } from "../errors.ts";
+import { announce, type ChangeDetails } from "./changes.ts";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -19,6 +20,8 @@ export interface Editing {
   viewer: Viewer;
   /** The playlist's editors, read under the lock (events name them). */
   editorIds: string[];
+  /** What the change did, noted by recordChange: announced once it commits. */
+  change?: ChangeDetails;
 }
 
 export type Edited<T> =
@@ -36,8 +39,9 @@ export async function editPlaylist<T>(
 ): Promise<Edited<T>> {
   const viewer = requireViewer(ctx.viewer);
   if (!isUuid(playlistId)) return { ok: false, playlist: null, userErrors: [playlistNotFound()] };
+  let editing: Editing | undefined;
   try {
-    return await ctx.db.$transaction(async (tx) => {
+    const edited = await ctx.db.$transaction(async (tx) => {
       const [locked] = await tx.$queryRaw<{ id: string }[]>`
         SELECT "id"::text FROM "library"."Playlist" WHERE "id" = ${playlistId}::uuid FOR UPDATE`;
       if (!locked) throw new UserErrorsAbort([playlistNotFound()]);
@@ -61,7 +65,8 @@ export async function editPlaylist<T>(
             ? "Only the playlist's owner may do this."
             : "Only the owner and, on a collaborative playlist, its editors may change its items.",
         );
-      const value = await change({ tx, playlist, viewer, editorIds });
+      editing = { tx, playlist, viewer, editorIds };
+      const value = await change(editing);
       // updatedAt says when anything of it changed, items included; nothing to touch once deleted.
       const [touched] = await tx.playlist.updateManyAndReturn({
         where: { id: playlistId },
@@ -69,6 +74,8 @@ export async function editPlaylist<T>(
       });
       return { ok: true as const, playlist: touched ?? playlist, value };
     });
+    if (editing) await announce(ctx, editing, edited.playlist.isPublic);
+    return edited;
   } catch (err) {
     if (err instanceof UserErrorsAbort) return { ok: false, playlist: null, userErrors: err.userErrors };
     throw err;

@@ -16,7 +16,7 @@ import { fail, type LibraryUserError } from "../errors.ts";
 import { MAX_PLAYLIST_ITEMS, parseInput, rules } from "../validation.ts";
 import { canEditItems, isOwner, visiblePlaylist } from "./access.ts";
 import { editPlaylist, type Editing } from "./edit.ts";
-import { changed, recordChange } from "./changes.ts";
+import { recordChange } from "./changes.ts";
 import { makeRoom, neighboursAt, nextAfter, type Slot } from "./order.ts";
 
 const POSITION = /^-?\d{1,19}$/;
@@ -61,7 +61,11 @@ async function playableSongs(ctx: Context, songIds: string[], field: string[]): 
 }
 
 /** Inserts songs in order at index `position` (null: the end), under the playlist's lock. */
-async function insertSongs(editing: Editing, songIds: string[], position: number | null): Promise<PlaylistItemModel[]> {
+async function insertSongs(
+  editing: Editing,
+  songIds: string[],
+  position: number | null,
+): Promise<{ items: PlaylistItemModel[]; afterItemId: string | null }> {
   const { tx, playlist, viewer } = editing;
   const total = await tx.playlistItem.count({ where: { playlistId: playlist.id } });
   if (total + songIds.length > MAX_PLAYLIST_ITEMS)
@@ -70,18 +74,18 @@ async function insertSongs(editing: Editing, songIds: string[], position: number
   const [before, after] = await neighboursAt(tx, playlist.id, index);
   const positions = await makeRoom(tx, playlist.id, before, after, songIds.length);
   const addedAt = new Date();
-  return tx.playlistItem
-    .createManyAndReturn({
-      data: songIds.map((songId, i) => ({
-        playlistId: playlist.id,
-        songId,
-        position: positions[i]!,
-        addedById: viewer.id,
-        addedAt,
-      })),
-      select: { id: true, songId: true, addedById: true, addedAt: true, position: true },
-    })
-    .then((rows) => rows.sort((a, b) => (a.position < b.position ? -1 : 1)));
+  const items = await tx.playlistItem.createManyAndReturn({
+    data: songIds.map((songId, i) => ({
+      playlistId: playlist.id,
+      songId,
+      position: positions[i]!,
+      addedById: viewer.id,
+      addedAt,
+    })),
+    select: { id: true, songId: true, addedById: true, addedAt: true, position: true },
+  });
+  items.sort((a, b) => (a.position < b.position ? -1 : 1));
+  return { items, afterItemId: before?.id ?? null };
 }
 
 const abort = (...errors: LibraryUserError[]) => new UserErrorsAbort(errors);
@@ -237,20 +241,20 @@ export const resolvers: Resolvers = {
           ...(input.isPublic != null ? { isPublic: input.isPublic } : {}),
           ...(input.isCollaborative != null ? { isCollaborative: input.isCollaborative } : {}),
         };
-        const updated = await editing.tx.playlist.update({ where: { id: editing.playlist.id }, data });
-        await recordChange(ctx, { ...editing, playlist: updated }, "DETAILS_UPDATED");
+        editing.playlist = await editing.tx.playlist.update({ where: { id: editing.playlist.id }, data });
+        await recordChange(ctx, editing, { kind: "DETAILS_UPDATED" });
       });
       if (!edited.ok) return edited;
-      changed(ctx);
       ctx.loaders.playlist.prime(edited.playlist.id, edited.playlist);
       return { playlist: edited.playlist, userErrors: [] };
     },
 
     async deletePlaylist(_parent, { input }, ctx) {
       // Items, editors and saves go with it (foreign keys with ON DELETE CASCADE).
-      const edited = await editPlaylist(ctx, input.playlistId, "owner", async ({ tx, playlist }) => {
-        await tx.playlist.delete({ where: { id: playlist.id } });
-        return playlist.id;
+      const edited = await editPlaylist(ctx, input.playlistId, "owner", async (editing) => {
+        await recordChange(ctx, editing, { kind: "DELETED" });
+        await editing.tx.playlist.delete({ where: { id: editing.playlist.id } });
+        return editing.playlist.id;
       });
       if (!edited.ok) return { deletedPlaylistId: null, userErrors: edited.userErrors };
       return { deletedPlaylistId: edited.value, userErrors: [] };
@@ -263,12 +267,16 @@ export const resolvers: Resolvers = {
       const missing = await playableSongs(ctx, parsed.value.songIds, ["input", "songIds"]);
       if (missing.length) return { playlist: null, items: null, userErrors: missing };
       const edited = await editPlaylist(ctx, input.playlistId, "items", async (editing) => {
-        const items = await insertSongs(editing, parsed.value.songIds, parsed.value.position ?? null);
-        await recordChange(ctx, editing, "ITEMS_ADDED", parsed.value.songIds);
+        const { items, afterItemId } = await insertSongs(editing, parsed.value.songIds, parsed.value.position ?? null);
+        await recordChange(ctx, editing, {
+          kind: "ITEMS_ADDED",
+          songIds: parsed.value.songIds,
+          itemIds: items.map((i) => i.id),
+          afterItemId,
+        });
         return items;
       });
       if (!edited.ok) return { ...edited, items: null };
-      changed(ctx);
       return { playlist: edited.playlist, items: edited.value, userErrors: [] };
     },
 
@@ -289,16 +297,14 @@ export const resolvers: Resolvers = {
         );
         if (unknown.length) throw abort(...unknown);
         await editing.tx.playlistItem.deleteMany({ where: { id: { in: [...found] } } });
-        await recordChange(
-          ctx,
-          editing,
-          "ITEMS_REMOVED",
-          removed.map((r) => r.songId),
-        );
+        await recordChange(ctx, editing, {
+          kind: "ITEMS_REMOVED",
+          songIds: removed.map((r) => r.songId),
+          removedItemIds: [...found],
+        });
         return [...found];
       });
       if (!edited.ok) return { ...edited, removedItemIds: null };
-      changed(ctx);
       return { playlist: edited.playlist, removedItemIds: edited.value, userErrors: [] };
     },
 
@@ -336,11 +342,15 @@ export const resolvers: Resolvers = {
         const after = await nextAfter(tx, playlist.id, before, item.id);
         const [position] = await makeRoom(tx, playlist.id, before, after, 1, item.id);
         const moved = await tx.playlistItem.update({ where: { id: item.id }, data: { position } });
-        await recordChange(ctx, editing, "ITEM_MOVED", [item.songId]);
+        await recordChange(ctx, editing, {
+          kind: "ITEM_MOVED",
+          songIds: [item.songId],
+          itemIds: [item.id],
+          afterItemId: before?.id ?? null,
+        });
         return moved;
       });
       if (!edited.ok) return { ...edited, item: null };
-      changed(ctx);
       return { playlist: edited.playlist, item: edited.value, userErrors: [] };
     },
 
@@ -364,10 +374,9 @@ export const resolvers: Resolvers = {
           skipDuplicates: true,
         });
         if (added.count === 0) throw abort(fail("ALREADY_EDITOR", "This user edits the playlist already.", userField));
-        await recordChange(ctx, { ...editing, editorIds: [...editing.editorIds, input.userId] }, "EDITOR_ADDED");
+        await recordChange(ctx, editing, { kind: "EDITOR_ADDED", editorIds: [...editing.editorIds, input.userId] });
       });
       if (!edited.ok) return edited;
-      changed(ctx);
       return { playlist: edited.playlist, userErrors: [] };
     },
 
@@ -381,10 +390,12 @@ export const resolvers: Resolvers = {
           where: { playlistId: editing.playlist.id, userId: input.userId },
         });
         if (removed.count === 0) throw abort(fail("NOT_EDITOR", "This user does not edit the playlist.", userField));
-        await recordChange(ctx, editing, "EDITOR_REMOVED");
+        await recordChange(ctx, editing, {
+          kind: "EDITOR_REMOVED",
+          editorIds: editing.editorIds.filter((id) => id !== input.userId),
+        });
       });
       if (!edited.ok) return edited;
-      changed(ctx);
       return { playlist: edited.playlist, userErrors: [] };
     },
 
@@ -393,10 +404,12 @@ export const resolvers: Resolvers = {
         await editing.tx.playlistEditor.deleteMany({
           where: { playlistId: editing.playlist.id, userId: editing.viewer.id },
         });
-        await recordChange(ctx, editing, "EDITOR_REMOVED");
+        await recordChange(ctx, editing, {
+          kind: "EDITOR_REMOVED",
+          editorIds: editing.editorIds.filter((id) => id !== editing.viewer.id),
+        });
       });
       if (!edited.ok) return edited;
-      changed(ctx);
       // Once left, a private playlist is no longer the caller's to see.
       return { playlist: edited.playlist.isPublic ? edited.playlist : null, userErrors: [] };
     },
