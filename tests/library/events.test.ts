@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handlerMismatch } from "@melodi/kit";
 import { events } from "../../subgraphs/library/src/events.ts";
 import { inProcessLibrary, viewerWith, type InProcessLibrary } from "../support/inProcess.ts";
-import { catalogRelease, deliver, itemsOf, ok, playlistOf } from "../support/library.ts";
+import { catalogRelease, deliver, introduce, itemsOf, ok, playlistOf } from "../support/library.ts";
 
 let lib: InProcessLibrary;
 beforeAll(async () => {
@@ -50,18 +50,41 @@ describe("catalog's events", () => {
     await deliver(lib, "collection.changed", {
       collectionId,
       artistId,
+      title: "A release",
       listed: true,
       coverUrl: "https://a",
       version: 9,
     });
-    await deliver(lib, "collection.changed", { collectionId, artistId, listed: false, coverUrl: null, version: 8 });
+    await deliver(lib, "collection.changed", {
+      collectionId,
+      artistId,
+      title: "A release",
+      listed: false,
+      coverUrl: null,
+      version: 8,
+    });
     expect(await lib.services.db.catalogCollection.findUniqueOrThrow({ where: { id: collectionId } })).toMatchObject({
       listed: true,
       coverUrl: "https://a",
     });
-    await deliver(lib, "artist.changed", { artistId, listed: false, version: 2 });
-    await deliver(lib, "artist.changed", { artistId, listed: true, version: 1 });
+    await deliver(lib, "artist.changed", { artistId, name: "An artist", listed: false, version: 2 });
+    await deliver(lib, "artist.changed", { artistId, name: "An artist", listed: true, version: 1 });
     expect((await lib.services.db.catalogArtist.findUniqueOrThrow({ where: { id: artistId } })).listed).toBe(false);
+  });
+});
+
+describe("users' events", () => {
+  it("keeps the newest user.changed, and a deleted account stays deleted whatever arrives late", async () => {
+    const userId = randomUUID();
+    const change = (version: number, displayName: string) =>
+      deliver(lib, "user.changed", { userId, handle: "h", displayName, role: "USER", blocked: false, version });
+    await change(4, "Four");
+    await change(3, "Three");
+    const profile = () => lib.services.db.userProfile.findUniqueOrThrow({ where: { id: userId } });
+    expect(await profile()).toMatchObject({ displayName: "Four", version: 4n, deleted: false });
+    await deliver(lib, "user.deleted", { userId });
+    await change(9, "Nine");
+    expect(await profile()).toMatchObject({ displayName: "Four", deleted: true });
   });
 });
 
@@ -70,6 +93,7 @@ describe("user.deleted", () => {
     const { songIds, collectionId, artistId } = await catalogRelease(lib, 3);
     const gone = viewerWith("USER");
     const friend = viewerWith("USER");
+    await introduce(lib, gone, friend);
     const own = await playlistOf(lib, gone, { isPublic: true, songIds });
     const shared = await playlistOf(lib, friend, { isCollaborative: true, songIds: [songIds[0]!] });
     await ok(

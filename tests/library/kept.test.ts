@@ -89,11 +89,12 @@ describe("likes, saves and follows", () => {
     await deliver(lib, "collection.changed", {
       collectionId: hidden.collectionId,
       artistId: hidden.artistId,
+      title: "A release",
       listed: false,
       coverUrl: null,
       version: 1e9,
     });
-    await deliver(lib, "artist.changed", { artistId: hidden.artistId, listed: false, version: 1e9 });
+    await deliver(lib, "artist.changed", { artistId: hidden.artistId, name: "An artist", listed: false, version: 1e9 });
     const cases: [string, string, object, string, string[]][] = [
       [LIKE, "likeSong", { songId: randomUUID() }, "SONG_NOT_FOUND", ["input", "songId"]],
       [LIKE, "likeSong", { songId: "x" }, "SONG_NOT_FOUND", ["input", "songId"]],

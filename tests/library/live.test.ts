@@ -43,6 +43,13 @@ beforeAll(async () => {
   owner = await register(url());
   editor = await register(url());
   stranger = await register(url());
+  // Library learns accounts from users' user.changed events (relayed through its queue): an
+  // editor must be known before being invited.
+  const known = () => stack.library!.services.db.userProfile.count({ where: { id: { in: [owner.id, editor.id] } } });
+  for (let tries = 0; (await known()) < 2; tries++) {
+    if (tries > 100) throw new Error("library never learnt of the test accounts");
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const artist = await accountWithRole(stack, url(), "ARTIST");
   const album = await publishedAlbum(url(), artist.accessToken, 6);
   await libraryLearns(album.collectionId, album.artist.id, album.songIds);

@@ -4,7 +4,7 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest";
 import { GAP, spread } from "../../subgraphs/library/src/playlists/order.ts";
 import { inProcessLibrary, viewerWith, type InProcessLibrary } from "../support/inProcess.ts";
-import { catalogRelease, itemsOf, ok, playlistOf } from "../support/library.ts";
+import { catalogRelease, introduce, itemsOf, ok, playlistOf } from "../support/library.ts";
 
 let lib: InProcessLibrary;
 let songIds: string[];
@@ -79,6 +79,7 @@ describe("positions in the database", () => {
 
   it("lets two editors move and add at once: every item once, one order for everyone", async () => {
     const editor = viewerWith("USER");
+    await introduce(lib, editor);
     const id = await playlistOf(lib, owner, { songIds: songIds.slice(0, 12), isCollaborative: true });
     await ok(lib, owner, EDITOR, { input: { playlistId: id, userId: editor!.id } });
     const items = await itemsOf(lib, owner, id);

@@ -3,7 +3,7 @@
 // input (typed userErrors, nothing written), and what a hidden song becomes in a playlist.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inProcessLibrary, viewerWith, type InProcessLibrary } from "../support/inProcess.ts";
-import { catalogRelease, CREATE, itemsOf, ok, playlistOf, setSong } from "../support/library.ts";
+import { catalogRelease, CREATE, deliver, introduce, itemsOf, ok, playlistOf, setSong } from "../support/library.ts";
 
 let lib: InProcessLibrary;
 const owner = viewerWith("USER");
@@ -14,6 +14,7 @@ let release: Awaited<ReturnType<typeof catalogRelease>>;
 beforeAll(async () => {
   lib = await inProcessLibrary();
   release = await catalogRelease(lib, 6);
+  await introduce(lib, owner, editor, stranger);
 });
 afterAll(() => lib.stop());
 
@@ -162,6 +163,14 @@ describe("who sees and changes a playlist", () => {
     expect(again.addPlaylistEditor.userErrors).toEqual([{ code: "ALREADY_EDITOR", field: ["input", "userId"] }]);
     const self = await ok(lib, owner, EDITOR, { input: { playlistId: id, userId: owner!.id } });
     expect(self.addPlaylistEditor.userErrors[0].code).toBe("CANNOT_TARGET_SELF");
+    // Someone library never heard of, or whose account was deleted, cannot be invited.
+    const deleted = viewerWith("USER");
+    await introduce(lib, deleted);
+    await deliver(lib, "user.deleted", { userId: deleted!.id });
+    for (const userId of [crypto.randomUUID(), deleted!.id, "not-an-id"]) {
+      const nobody = await ok(lib, owner, EDITOR, { input: { playlistId: id, userId } });
+      expect(nobody.addPlaylistEditor.userErrors).toEqual([{ code: "USER_NOT_FOUND", field: ["input", "userId"] }]);
+    }
 
     // The private playlist is the editor's to see and fill.
     expect((await ok(lib, editor, PLAYLIST, { id })).playlist).toMatchObject({

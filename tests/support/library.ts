@@ -28,13 +28,24 @@ export interface KnownSong {
 }
 
 /** A listed artist, release and `count` songs of it, as catalog's events would tell library. */
-export async function catalogRelease(lib: InProcessLibrary, count: number, durationMs = 200_000) {
+export async function catalogRelease(
+  lib: InProcessLibrary,
+  count: number,
+  durationMs = 200_000,
+  names: { artist?: string; release?: string } = {},
+) {
   const artistId = randomUUID();
   const collectionId = randomUUID();
-  await deliver(lib, "artist.changed", { artistId, listed: true, version: version++ });
+  await deliver(lib, "artist.changed", {
+    artistId,
+    name: names.artist ?? "An artist",
+    listed: true,
+    version: version++,
+  });
   await deliver(lib, "collection.changed", {
     collectionId,
     artistId,
+    title: names.release ?? "A release",
     listed: true,
     coverUrl: `https://img.example/${collectionId}.jpg`,
     version: version++,
@@ -103,4 +114,21 @@ export async function itemsOf(lib: InProcessLibrary, viewer: TestViewer, playlis
     itemId: e.node.id,
     songId: e.node.song?.id ?? null,
   }));
+}
+
+let userVersion = 1;
+
+/** Tells library these callers' accounts exist, as users' `user.changed` would. */
+export async function introduce(lib: InProcessLibrary, ...viewers: TestViewer[]): Promise<void> {
+  for (const viewer of viewers) {
+    if (!viewer) continue;
+    await deliver(lib, "user.changed", {
+      userId: viewer.id,
+      handle: `h${viewer.id.slice(0, 8)}`,
+      displayName: `User ${viewer.id.slice(0, 4)}`,
+      role: viewer.role,
+      blocked: false,
+      version: userVersion++,
+    });
+  }
 }

@@ -23,11 +23,12 @@ declare module "@melodi/kit" {
     "collection.changed": {
       collectionId: string;
       artistId: string;
+      title: string;
       listed: boolean;
       coverUrl: string | null;
       version: number;
     };
-    "artist.changed": { artistId: string; listed: boolean; version: number };
+    "artist.changed": { artistId: string; name: string; listed: boolean; version: number };
   }
 }
 

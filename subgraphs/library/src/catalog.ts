@@ -27,9 +27,9 @@ export const catalogHandlers = {
   async "collection.changed"(event, tx) {
     const c = event.payload;
     await tx.$executeRawUnsafe(
-      `INSERT INTO "library"."CatalogCollection" AS cur ("id", "artistId", "listed", "coverUrl", "version", "updatedAt")
-       VALUES ($1::uuid, $2::uuid, $3, $4, $5, now())
-       ON CONFLICT ("id") DO UPDATE SET "artistId" = EXCLUDED."artistId", "listed" = EXCLUDED."listed",
+      `INSERT INTO "library"."CatalogCollection" AS cur ("id", "artistId", "listed", "coverUrl", "version", "title", "updatedAt")
+       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, now())
+       ON CONFLICT ("id") DO UPDATE SET "artistId" = EXCLUDED."artistId", "listed" = EXCLUDED."listed", "title" = EXCLUDED."title",
          "coverUrl" = EXCLUDED."coverUrl", "version" = EXCLUDED."version", "updatedAt" = now()
        WHERE cur."version" < EXCLUDED."version"`,
       c.collectionId,
@@ -37,18 +37,21 @@ export const catalogHandlers = {
       c.listed,
       c.coverUrl,
       c.version,
+      c.title,
     );
   },
   async "artist.changed"(event, tx) {
     const a = event.payload;
     await tx.$executeRawUnsafe(
-      `INSERT INTO "library"."CatalogArtist" AS cur ("id", "listed", "version", "updatedAt")
-       VALUES ($1::uuid, $2, $3, now())
-       ON CONFLICT ("id") DO UPDATE SET "listed" = EXCLUDED."listed", "version" = EXCLUDED."version", "updatedAt" = now()
+      `INSERT INTO "library"."CatalogArtist" AS cur ("id", "listed", "version", "name", "updatedAt")
+       VALUES ($1::uuid, $2, $3, $4, now())
+       ON CONFLICT ("id") DO UPDATE SET "listed" = EXCLUDED."listed", "version" = EXCLUDED."version",
+         "name" = EXCLUDED."name", "updatedAt" = now()
        WHERE cur."version" < EXCLUDED."version"`,
       a.artistId,
       a.listed,
       a.version,
+      a.name,
     );
   },
 } satisfies EventHandlers;

@@ -362,6 +362,9 @@ export const resolvers: Resolvers = {
       const edited = await editPlaylist(ctx, input.playlistId, "owner", async (editing) => {
         if (input.userId === viewer.id)
           throw abort(fail("CANNOT_TARGET_SELF", "You own this playlist already.", userField));
+        // Library knows accounts from users' events: an unknown or deleted one cannot edit.
+        const invited = await editing.tx.userProfile.findUnique({ where: { id: input.userId } });
+        if (!invited || invited.deleted) throw abort(fail("USER_NOT_FOUND", "No user with this id.", userField));
         if (!editing.playlist.isCollaborative)
           throw abort(
             fail("NOT_COLLABORATIVE", "Make the playlist collaborative before inviting editors.", [

@@ -90,6 +90,7 @@ CREATE TABLE "library"."CatalogSong" (
 CREATE TABLE "library"."CatalogCollection" (
     "id" UUID NOT NULL,
     "artistId" UUID NOT NULL,
+    "title" VARCHAR(200) NOT NULL DEFAULT '',
     "listed" BOOLEAN NOT NULL,
     "coverUrl" VARCHAR(2048),
     "version" BIGINT NOT NULL,
@@ -101,11 +102,24 @@ CREATE TABLE "library"."CatalogCollection" (
 -- CreateTable
 CREATE TABLE "library"."CatalogArtist" (
     "id" UUID NOT NULL,
+    "name" VARCHAR(120) NOT NULL DEFAULT '',
     "listed" BOOLEAN NOT NULL,
     "version" BIGINT NOT NULL,
     "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "CatalogArtist_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "library"."UserProfile" (
+    "id" UUID NOT NULL,
+    "handle" VARCHAR(30) NOT NULL,
+    "displayName" VARCHAR(80) NOT NULL,
+    "deleted" BOOLEAN NOT NULL DEFAULT false,
+    "version" BIGINT NOT NULL,
+    "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "UserProfile_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
