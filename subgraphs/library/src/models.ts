@@ -26,3 +26,11 @@ export interface KeptEdgeModel {
 }
 /** A change as published to playlistChanged subscribers. */
 export type { PlaylistChangeEvent as PlaylistChangeModel } from "./playlists/changes.ts";
+/** An edge of "Your Library": what it is and why it is there; its node is loaded by kind. */
+export interface LibraryEdgeModel {
+  cursor: string;
+  id: string;
+  kind: "PLAYLIST" | "RELEASE" | "ARTIST";
+  reason: "MADE" | "EDITING" | "SAVED" | "FOLLOWED";
+  addedAt: Date;
+}

@@ -25,6 +25,7 @@ import { resolvers as live } from "./playlists/live.ts";
 import { resolvers as likes } from "./likes/resolvers.ts";
 import { resolvers as saves } from "./saves/resolvers.ts";
 import { resolvers as follows } from "./follows/resolvers.ts";
+import { resolvers as yourLibrary } from "./yourLibrary/resolvers.ts";
 
 export type LibraryConfig = ServiceConfig;
 
@@ -68,6 +69,7 @@ export async function createLibrary(
     room("./likes/likes.graphql", likes),
     room("./saves/saves.graphql", saves),
     room("./follows/follows.graphql", follows),
+    room("./yourLibrary/yourLibrary.graphql", yourLibrary),
   ];
 
   return {
