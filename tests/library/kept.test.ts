@@ -161,6 +161,27 @@ describe("likes, saves and follows", () => {
     }
   });
 
+  it("pages liked songs newest first without skipping or repeating", async () => {
+    const many = await catalogRelease(lib, 5);
+    const liker = viewerWith("USER");
+    for (const songId of many.songIds) {
+      await ok(lib, liker, LIKE, { input: { songId } });
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    const PAGE = `query ($id: ID!, $after: String) { _entities(representations: [{ __typename: "User", id: $id }]) {
+      ... on User { likedSongs(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const data: any = await ok(lib, liker, PAGE, { id: liker!.id, after });
+      const liked = data._entities[0].likedSongs;
+      seen.push(...liked.edges.map((e: any) => e.node.id));
+      if (!liked.pageInfo.hasNextPage) break;
+      after = liked.pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...many.songIds].reverse());
+  });
+
   it("saves others' playlists it may see, not its own, and counts the saves", async () => {
     const maker = viewerWith("USER");
     const open = await playlistOf(lib, maker, { isPublic: true });
