@@ -1,13 +1,11 @@
 // Subscription.playlistChanged through the router, on real services: two editors of a
 // collaborative playlist see each other's changes live, with each item's song from catalog and
 // its adder from users resolved by the router per event, and both copies converge on the
-// server's order; who may watch (and stops hearing) what; bad subscribes refused.
+// server's order; library learns the songs from catalog's real events; who may watch (and stops hearing) what; bad subscribes refused.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyEvent } from "@melodi/kit";
-import { events } from "../../subgraphs/library/src/events.ts";
 import { gql, register, type TestAccount } from "../support/graphql.ts";
-import { accountWithRole, publishedAlbum } from "../support/catalog.ts";
+import { accountWithRole, contentBy, overHttp, publishedAlbum } from "../support/catalog.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { subscribe, wsClient, type Subscription } from "../support/ws.ts";
 
@@ -16,25 +14,15 @@ let owner: TestAccount;
 let editor: TestAccount;
 let stranger: TestAccount;
 let songs: { id: string; title: string }[];
+let artistToken: string;
 const url = () => stack.router!.url;
 
-/** Tells library of catalog's songs as catalog's song.changed would (library's own handler). */
-async function libraryLearns(collectionId: string, artistId: string, songIds: string[]) {
-  for (const songId of songIds) {
-    await applyEvent(stack.library!.services.db, "library", events.handlers, {
-      id: randomUUID(),
-      type: "song.changed",
-      payload: {
-        songId,
-        collectionId,
-        artistIds: [artistId],
-        genreIds: [],
-        durationMs: 180_000,
-        listed: true,
-        version: 1,
-      },
-      occurredAt: new Date().toISOString(),
-    });
+/** Until library has heard, through catalog's events, that these songs are listed. */
+async function libraryKnows(songIds: string[]) {
+  const known = () => stack.library!.services.db.catalogSong.count({ where: { id: { in: songIds }, listed: true } });
+  for (let tries = 0; (await known()) < songIds.length; tries++) {
+    if (tries > 100) throw new Error("library never learnt of the songs");
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -51,8 +39,10 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   const artist = await accountWithRole(stack, url(), "ARTIST");
+  artistToken = artist.accessToken;
   const album = await publishedAlbum(url(), artist.accessToken, 6);
-  await libraryLearns(album.collectionId, album.artist.id, album.songIds);
+  // Catalog's song.changed events, relayed to library's queue: the real path, no shortcut.
+  await libraryKnows(album.songIds);
   songs = album.songIds.map((id, i) => ({ id, title: `Track ${i + 1}` }));
 });
 afterAll(() => stack?.stop());
@@ -258,5 +248,41 @@ describe("playlistChanged through the router", () => {
       await ws.dispose();
     }
     await whenListening(0);
+  });
+});
+
+describe("catalog's events, end to end", () => {
+  it("makes a song its artist unpublishes unavailable in playlists and likes, and brings it back", async () => {
+    const album = await publishedAlbum(url(), artistToken, 2);
+    await libraryKnows(album.songIds);
+    const [gone, stays] = album.songIds;
+    const made = await call(
+      owner.accessToken,
+      `mutation ($i: CreatePlaylistInput!) { createPlaylist(input: $i) { playlist { id } } }`,
+      {
+        i: { title: "Soon gone", isPublic: true, songIds: album.songIds },
+      },
+    );
+    const id = made.createPlaylist.playlist.id;
+    await call(owner.accessToken, `mutation ($id: ID!) { likeSong(input: { songId: $id }) { userErrors { code } } }`, {
+      id: gone,
+    });
+    const PAGE = `query ($id: ID!) { playlist(id: $id) { availableSongCount items { edges { node { isAvailable song { id title isLiked } } } } } }`;
+    const page = async () => (await call(owner.accessToken, PAGE, { id })).playlist;
+    expect((await page()).items.edges[0].node).toEqual({
+      isAvailable: true,
+      song: { id: gone, title: "Track 1", isLiked: true },
+    });
+
+    const content = contentBy(overHttp(url(), artistToken));
+    await content.publish({ songId: gone }, false);
+    // The song's event reaches library through catalog's outbox and library's queue.
+    await expect.poll(async () => (await page()).availableSongCount, { timeout: 10_000 }).toBe(1);
+    expect((await page()).items.edges.map((e: any) => e.node)).toEqual([
+      { isAvailable: false, song: null },
+      { isAvailable: true, song: { id: stays, title: "Track 2", isLiked: false } },
+    ]);
+    await content.publish({ songId: gone }, true);
+    await expect.poll(async () => (await page()).availableSongCount, { timeout: 10_000 }).toBe(2);
   });
 });
