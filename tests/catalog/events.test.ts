@@ -353,7 +353,7 @@ describe("back-fill from catalog's current state", () => {
     for (const songId of songIds) expect(ids(again).get(songId)).toBe(ids(songs).get(songId));
   });
 
-  it("queues them for a consumer of the three types (a test manifest: library is not in subgraphs.json yet)", async () => {
+  it("queues them for a consumer of the three types (a test manifest of its own)", async () => {
     const prefix = `test:catalog-backfill:${randomUUID()}:bull`;
     const silent = logRecorder().log;
     const jobs = createJobs({ redisUrl: inject("redisUrl"), prefix, log: silent, failFast: true });
