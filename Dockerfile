@@ -16,6 +16,7 @@ COPY router/package.json router/
 COPY subgraphs/kit/package.json subgraphs/kit/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
+COPY subgraphs/library/package.json subgraphs/library/
 # Dev dependencies included: prisma and graphql-codegen generate code below, and the migration
 # job drives Prisma's WebAssembly schema engine (a dev dependency). Install scripts stay off
 # except where pnpm-workspace.yaml allows them, so no native Prisma engine is downloaded.

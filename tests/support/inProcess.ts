@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildSubgraph, type CreatedSubgraph, type OperationResult, type RequestBase, type Role } from "@melodi/kit";
 import { createCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
+import { createLibrary } from "../../subgraphs/library/src/service.ts";
 import { sqlLog, subgraphTestConfig, testRedisPrefix } from "./config.ts";
 import { testKeys } from "./keys.ts";
 import type { Send } from "./catalog.ts";
@@ -89,3 +90,23 @@ export async function inProcessCatalog() {
 }
 
 export type InProcessCatalog = Awaited<ReturnType<typeof inProcessCatalog>>;
+
+/** The library subgraph in process, counting the SQL statements it sends. */
+export async function inProcessLibrary() {
+  const sql = sqlLog();
+  const config = await subgraphTestConfig("library", {
+    keys: testKeys(),
+    redisKeyPrefix: testRedisPrefix(),
+    onQuery: sql.onQuery,
+    mediaDir: "",
+  });
+  const running = await inProcess(await createLibrary(config));
+  return {
+    ...running,
+    /** Resets the statement counter and returns a function that reads it. */
+    countSql: () => sql.reset(),
+    sql,
+  };
+}
+
+export type InProcessLibrary = Awaited<ReturnType<typeof inProcessLibrary>>;

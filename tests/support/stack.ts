@@ -102,6 +102,7 @@ export async function startStack(opts: StackOptions = {}) {
   const countSqlOf = (name: string) => sqlLogs[name]!.reset();
   type Users = Awaited<ReturnType<typeof import("../../subgraphs/users/src/service.ts").startUsers>>;
   type Catalog = Awaited<ReturnType<typeof import("../../subgraphs/catalog/src/service.ts").startCatalog>>;
+  type Library = Awaited<ReturnType<typeof import("../../subgraphs/library/src/service.ts").startLibrary>>;
 
   return {
     keys,
@@ -121,6 +122,9 @@ export async function startStack(opts: StackOptions = {}) {
     router,
     get catalog() {
       return running.catalog as Catalog | undefined;
+    },
+    get library() {
+      return running.library as Library | undefined;
     },
     /** How the catalog was started: another replica of it starts from the same (tests of scaling out). */
     get catalogConfig() {

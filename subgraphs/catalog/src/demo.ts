@@ -15,6 +15,16 @@ export async function seedDemo({ databaseUrl, env, log, shared }: DemoSeed): Pro
   try {
     const started = performance.now();
     const catalog = await seedCatalog(db, { size: "demo", managerUserId: shared.demoArtistUserId });
+    // Songs listeners may hear, for later seeds (library fills demo playlists with them).
+    const listed = await db.song.findMany({
+      where: { listed: true },
+      select: { id: true, collectionId: true, primaryArtistId: true },
+      orderBy: { id: "asc" },
+      take: 400,
+    });
+    shared.demoListedSongs = JSON.stringify(
+      listed.map((song) => ({ songId: song.id, collectionId: song.collectionId, artistId: song.primaryArtistId })),
+    );
     if (!catalog) return;
     log(
       `seeded the demo catalog: ${catalog.artists} artists, ${catalog.collections} releases, ${catalog.songs} songs (${Math.round(performance.now() - started)} ms)`,

@@ -112,7 +112,7 @@ export async function createCatalog(config: Omit<CatalogConfig, "port" | "host">
     jobs,
     worker: mediaSettings.worker,
   });
-  // Events from other subgraphs, and catalog's own (none yet: the relay runs for those to come).
+  // Events from other subgraphs; catalog's own are written by triggers (events.ts) and relayed below.
   startEventConsumer({
     subgraph: "catalog",
     db,

@@ -371,7 +371,8 @@ export function startEventConsumer(opts: EventConsumerOptions): void {
     queueOf(opts.subgraph),
     async (job) => {
       const applied = await applyEvent(opts.db, opts.subgraph, opts.handlers, job.data);
-      opts.log.info(
+      // debug: a fresh library applies thousands at start (every song); failures are warned of.
+      opts.log.debug(
         { eventId: job.data.id, type: job.data.type, applied },
         applied ? "event applied" : "event skipped (already applied or not ours)",
       );

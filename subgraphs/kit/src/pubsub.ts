@@ -30,7 +30,7 @@ export interface PubSub {
    * rejects (and keeps no handler) when Redis did not confirm it within the timeout.
    */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
-  /** Handlers subscribed in this process, over every channel (tests check they return to zero). */
+  /** Handlers subscribed in this process on channels Redis confirmed (tests wait for them, and check they return to zero). */
   handlerCount(): number;
   close(): Promise<void>;
 }
@@ -42,7 +42,13 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
   const bounded = <T>(work: Promise<T>, what: string) =>
     withTimeout(work, timeoutMs, `Redis did not ${what} within ${timeoutMs} ms`);
   /** Full channel name → its handlers, and the subscription Redis confirms (or not). */
-  const channels = new Map<string, { handlers: Set<MessageHandler>; confirmed: Promise<unknown> }>();
+  interface Channel {
+    handlers: Set<MessageHandler>;
+    confirmed: Promise<unknown>;
+    /** Redis confirmed the subscription: messages published from now on arrive. */
+    live: boolean;
+  }
+  const channels = new Map<string, Channel>();
   let subscriber: Redis | undefined;
   let closed = false;
 
@@ -105,10 +111,13 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
       let entry = channels.get(full);
       if (!entry) {
         // The first handler of a channel subscribes; later ones wait for the same confirmation.
-        entry = {
-          handlers: new Set(),
-          confirmed: ready(sub).then(() => bounded(sub.subscribe(full), "confirm a subscription")),
-        };
+        const created: Channel = { handlers: new Set(), confirmed: Promise.resolve(), live: false };
+        created.confirmed = ready(sub)
+          .then(() => bounded(sub.subscribe(full), "confirm a subscription"))
+          .then(() => {
+            created.live = true;
+          });
+        entry = created;
         entry.confirmed.catch(() => {}); // awaited below
         channels.set(full, entry);
       }
@@ -127,8 +136,9 @@ export function createPubSub(redis: Redis, opts: PubSubOptions = {}): PubSub {
       };
     },
     handlerCount() {
+      // Only channels Redis has confirmed: a message published before that would not arrive.
       let count = 0;
-      for (const entry of channels.values()) count += entry.handlers.size;
+      for (const entry of channels.values()) if (entry.live) count += entry.handlers.size;
       return count;
     },
     async close() {

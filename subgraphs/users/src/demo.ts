@@ -22,6 +22,15 @@ export async function seedDemo({ databaseUrl, env, log, shared }: DemoSeed): Pro
     );
     const artist = await db.user.findUnique({ where: { email: DEMO_ARTIST_EMAIL }, select: { id: true } });
     shared.demoArtistUserId = artist?.id;
+    // The demo accounts, for later seeds (library builds their libraries).
+    const demoUsers = await db.user.findMany({
+      where: { email: { endsWith: "@demo.melodi.app" } },
+      select: { id: true, profile: { select: { handle: true, displayName: true } } },
+      orderBy: { email: "asc" },
+    });
+    shared.demoUsers = JSON.stringify(
+      demoUsers.map((u) => ({ id: u.id, handle: u.profile?.handle ?? "", displayName: u.profile?.displayName ?? "" })),
+    );
   } finally {
     await db.$disconnect();
   }

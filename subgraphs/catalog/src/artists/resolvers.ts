@@ -2,6 +2,7 @@ import { badUserInput, forbidden, requireRole } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
+import { catalogChanged } from "../changed.ts";
 import type { Prisma } from "../db.ts";
 import {
   adminChange,
@@ -141,7 +142,7 @@ export const resolvers: Resolvers = {
           },
         });
         ctx.loaders.viewerManages.clear("viewer");
-        await ctx.searchCache.changed();
+        await catalogChanged(ctx);
         return { artist, userErrors: [] };
       } catch (err) {
         if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
@@ -177,7 +178,7 @@ export const resolvers: Resolvers = {
         if (isUniqueViolation(err, "slug")) return { artist: null, userErrors: [SLUG_TAKEN()] };
         throw err;
       }
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { artist: await reload(ctx, artist.id), userErrors: [] };
     },
 
@@ -208,7 +209,7 @@ export const resolvers: Resolvers = {
       const artist = await managedArtist(ctx, input.artistId);
       if (!artist) return { artist: null, userErrors: [notFound.artist()] };
       await ctx.db.artist.update({ where: { id: artist.id }, data: { isPublic: input.isPublic } });
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { artist: await reload(ctx, artist.id), userErrors: [] };
     },
 
@@ -220,7 +221,7 @@ export const resolvers: Resolvers = {
         () => ctx.db.artist.update({ where: { id: input.artistId }, data: { isVisible: input.isVisible } }),
       );
       if (!changed) return { artist: null, userErrors: [notFound.artist()] };
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { artist: await reload(ctx, input.artistId), userErrors: [] };
     },
 

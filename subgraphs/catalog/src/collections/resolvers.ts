@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
+import { catalogChanged } from "../changed.ts";
 import {
   adminChange,
   canSeeArtist,
@@ -140,7 +141,7 @@ export const resolvers: Resolvers = {
           featuredArtists: { create: featured.map((artistId, position) => ({ artistId, position })) },
         },
       });
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { collection, userErrors: [] };
     },
 
@@ -175,7 +176,7 @@ export const resolvers: Resolvers = {
           });
         }
       });
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { collection: await reload(ctx, collection.id), userErrors: [] };
     },
 
@@ -183,7 +184,7 @@ export const resolvers: Resolvers = {
       const collection = await managedCollection(ctx, input.collectionId);
       if (!collection) return { collection: null, userErrors: [notFound.collection()] };
       await ctx.db.collection.update({ where: { id: collection.id }, data: { isPublic: input.isPublic } });
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { collection: await reload(ctx, collection.id), userErrors: [] };
     },
 
@@ -195,7 +196,7 @@ export const resolvers: Resolvers = {
         () => ctx.db.collection.update({ where: { id: input.collectionId }, data: { isVisible: input.isVisible } }),
       );
       if (!changed) return { collection: null, userErrors: [notFound.collection()] };
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { collection: await reload(ctx, input.collectionId), userErrors: [] };
     },
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
+import { catalogChanged } from "../changed.ts";
 import { adminChange, managedCollection, managedSong, visibleArtistsOf, visibleSong } from "../access.ts";
 import { fail, isUniqueViolation, notFound } from "../errors.ts";
 import { genreIdsFor } from "../genres/lookup.ts";
@@ -99,7 +100,7 @@ export const resolvers: Resolvers = {
           });
         });
         ctx.loaders.collectionSongs.clear(collection.id);
-        await ctx.searchCache.changed();
+        await catalogChanged(ctx);
         return { song, userErrors: [] };
       } catch (err) {
         if (isUniqueViolation(err, "trackNumber")) return { song: null, userErrors: [POSITION_TAKEN()] };
@@ -143,7 +144,7 @@ export const resolvers: Resolvers = {
           await tx.songGenre.createMany({ data: genres.ids.map((genreId) => ({ songId: song.id, genreId })) });
         }
       });
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { song: await reload(ctx, song.id), userErrors: [] };
     },
 
@@ -151,7 +152,7 @@ export const resolvers: Resolvers = {
       const song = await managedSong(ctx, input.songId);
       if (!song) return { song: null, userErrors: [notFound.song()] };
       await ctx.db.song.update({ where: { id: song.id }, data: { isPublic: input.isPublic } });
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { song: await reload(ctx, song.id), userErrors: [] };
     },
 
@@ -163,7 +164,7 @@ export const resolvers: Resolvers = {
         () => ctx.db.song.update({ where: { id: input.songId }, data: { isVisible: input.isVisible } }),
       );
       if (!changed) return { song: null, userErrors: [notFound.song()] };
-      await ctx.searchCache.changed();
+      await catalogChanged(ctx);
       return { song: await reload(ctx, input.songId), userErrors: [] };
     },
   },
