@@ -328,6 +328,7 @@ async function main(): Promise<number> {
     });
   }
 
+  const loadAtStart = os.loadavg();
   try {
     // --- the stack ----------------------------------------------------------------------------
     const postgres: Started = await ensurePostgres({ persistent: true, log });
@@ -839,11 +840,12 @@ async function main(): Promise<number> {
 
     // --- report -----------------------------------------------------------------------------------
     const load = os.loadavg();
+    const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     console.log(
       `\n=== Melodi federated subscriptions: ${totalA} subscribers on one router, followerAdded (users) + artistProfiles (catalog) ===`,
     );
     console.log(
-      `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), load average ${load.map((x) => x.toFixed(2)).join(" ")}; ${CLIENT_PROCS} subscriber processes`,
+      `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), load average ${loadText(loadAtStart)} at the start, ${loadText(load)} at the end; ${CLIENT_PROCS} subscriber processes`,
     );
     table(
       `1. Steady delivery: ${totalA} subscriptions on ${totalA} sockets (${USERS} users × ${CONNECTIONS_PER_USER}), ${STEP_SECONDS} s per step; CPU in ms per delivered event`,
@@ -865,6 +867,7 @@ async function main(): Promise<number> {
         "Postgres CPU",
         "Redis CPU",
         "rest CPU",
+        "rest cores",
         "machine busy %",
       ],
       steps.map((s) => {
@@ -894,6 +897,7 @@ async function main(): Promise<number> {
           fmt(s.cpu.postgres, 3),
           fmt(s.cpu.redis, 3),
           fmt(s.cpu.machine === undefined ? undefined : s.cpu.machine - ours, 3),
+          fmt(s.cpu.machine === undefined ? undefined : ((s.cpu.machine - ours) * s.delivered) / 1000 / s.wall, 2),
           fmt(s.machineBusy === undefined ? undefined : s.machineBusy * 100, 0),
         ];
       }),
@@ -1013,7 +1017,7 @@ async function main(): Promise<number> {
       "router CPU = user + system CPU of the router process (/proc) from the step's start until its last delivery, per delivered event;",
     );
     console.log(
-      "router cores = its busy share of one core over the step; rest = the kernel's own threads (loopback TCP) and anyone else's load.",
+      "router cores = its busy share of one core over the step; rest = the kernel's own threads and anyone else's load (rest cores: how many cores that took).",
     );
     const bad = steps.reduce((n, s) => n + s.bad, 0);
     if (bad > 0) {
