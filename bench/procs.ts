@@ -1,7 +1,7 @@
 // Child processes for the benchmark (the users subgraph and the router, each in its own Node
 // process so their CPU and memory can be read apart) and what Linux says about them in /proc.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 
 export interface Service {
@@ -160,4 +160,68 @@ export function machineCpuMs(): { busy: number; total: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Established TCP connections the process holds (its socket inodes in /proc/<pid>/fd matched
+ * against /proc/net/tcp{,6}), optionally only those to `remotePort` or on `localPort`; 0 off Linux.
+ */
+export function tcpConnections(pid: number, filter: { remotePort?: number; localPort?: number } = {}): number {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((inode): inode is string => inode !== undefined),
+    );
+  } catch {
+    return 0;
+  }
+  let count = 0;
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== "01" || !inodes.has(f[9]!)) continue;
+      const port = (address: string) => Number.parseInt(address.slice(address.lastIndexOf(":") + 1), 16);
+      if (filter.remotePort !== undefined && port(f[2]!) !== filter.remotePort) continue;
+      if (filter.localPort !== undefined && port(f[1]!) !== filter.localPort) continue;
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * CPU ms used so far by every live process named `command` (/proc/<pid>/comm), e.g. "postgres"
+ * (the server and its backends) or "redis-server": shared servers count anyone's use of them.
+ */
+export function cpuOfCommand(command: string): number | undefined {
+  let total = 0;
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== command) continue;
+      } catch {
+        continue;
+      }
+      total += cpuMs(Number(entry)) ?? 0;
+    }
+  } catch {
+    return undefined;
+  }
+  return total;
 }

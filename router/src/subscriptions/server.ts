@@ -167,7 +167,7 @@ export async function createRouterSubscriptions(opts: {
       }
       let plan: SubscriptionPlan;
       try {
-        plan = planner.plan(document, payload.operationName ?? undefined);
+        plan = planner.plan(document, payload.operationName ?? undefined, payload.query);
       } catch (err) {
         return [err as never];
       }
