@@ -8,7 +8,7 @@ import { backfill, createJobs, defineEvents, parseManifest, queueOf, type Domain
 import { logRecorder } from "../support/logRecorder.ts";
 import { runBackfill } from "../../scripts/events/backfill.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { accountWithRole, createArtist } from "../support/catalog.ts";
+import { accountWithRole, createArtist, publishedAlbum } from "../support/catalog.ts";
 import { signInAdmin } from "../support/admin.ts";
 import { createDb as createUsersDb } from "../../subgraphs/users/src/db.ts";
 
@@ -63,23 +63,58 @@ describe("events:backfill", () => {
     expect(await eventually(async () => (await managers()) === 0)).toBe(true);
     expect(await stack.catalog!.services.db.processedEvent.count({ where: { id: eventId } })).toBe(1);
 
-    // Replayed again once its job is gone from the queue: the consumer must skip it, so the
-    // manager added back since stays.
+    // Replayed by a second run (each run queues under job ids of its own): the consumer must
+    // skip it, so the manager added back since stays.
     await stack.catalog!.services.db.artistManager.create({ data: { artistId: artist.id, userId: manager.id } });
-    const jobs = createJobs({
+    await run();
+    const skipped = () => catalogLog.lines.some((l) => l.obj.eventId === eventId && l.obj.applied === false);
+    expect(await eventually(skipped)).toBe(true);
+    expect(await managers()).toBe(1);
+  });
+
+  it("fills a library that lost what it knew of the catalog and of users from their current state", async () => {
+    const url = stack.router!.url;
+    const artist = await accountWithRole(stack, url, "ARTIST");
+    const album = await publishedAlbum(url, artist.accessToken, 3);
+    const library = stack.library!.services.db;
+    const knows = async () =>
+      (await library.catalogSong.count({ where: { id: { in: album.songIds }, listed: true } })) === 3 &&
+      (await library.catalogCollection.count({ where: { id: album.collectionId, listed: true } })) === 1 &&
+      (await library.userProfile.count({ where: { id: artist.id } })) === 1;
+    expect(await eventually(knows)).toBe(true);
+    // As a fresh library database would be for these: no record, no applied event. (Only this
+    // test's rows: other files share the database.)
+    const outboxIds = await owner.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT "id"::text FROM "catalog"."OutboxEvent" WHERE "payload"->>'songId' = ANY($1) OR "payload"->>'collectionId' = $2`,
+      album.songIds,
+      album.collectionId,
+    );
+    await owner.$executeRawUnsafe(`DELETE FROM "library"."CatalogSong" WHERE "id" = ANY($1::uuid[])`, album.songIds);
+    await owner.$executeRawUnsafe(
+      `DELETE FROM "library"."CatalogCollection" WHERE "id" = $1::uuid`,
+      album.collectionId,
+    );
+    await owner.$executeRawUnsafe(`DELETE FROM "library"."UserProfile" WHERE "id" = $1::uuid`, artist.id);
+    await owner.$executeRawUnsafe(
+      `DELETE FROM "library"."ProcessedEvent" WHERE "id" = ANY($1::uuid[])`,
+      outboxIds.map((r) => r.id),
+    );
+    expect(await knows()).toBe(false);
+
+    const reports = await runBackfill({
+      consumer: "library",
+      databaseUrl: inject("databaseUrl"),
       redisUrl: inject("redisUrl"),
-      prefix: `${stack.catalogConfig.redisKeyPrefix}bull`,
+      keyPrefix: stack.redisKeyPrefix,
       log: silent,
     });
-    try {
-      await (await jobs.queue(queueOf("catalog")).getJob(eventId))?.remove();
-      await run();
-      const skipped = () => catalogLog.lines.some((l) => l.obj.eventId === eventId && l.obj.applied === false);
-      expect(await eventually(skipped)).toBe(true);
-    } finally {
-      await jobs.close();
-    }
-    expect(await managers()).toBe(1);
+    // Catalog's three types and users' user.changed from current state; user.deleted from the outbox.
+    expect(new Set(reports.map((r) => `${r.producer}: ${r.source}`))).toEqual(
+      new Set(["catalog: current state", "users: current state", "users: outbox"]),
+    );
+    expect(await eventually(knows)).toBe(true);
+    const song = await library.catalogSong.findUniqueOrThrow({ where: { id: album.songIds[0]! } });
+    expect(song).toMatchObject({ collectionId: album.collectionId, artistIds: [album.artist.id], listed: true });
   });
 });
 
@@ -124,9 +159,9 @@ describe("back-fill from a producer's current state", () => {
       });
       expect(reports).toEqual([{ producer: "users", source: "current state", types: ["user.deleted"], events: 3 }]);
       const queued = await jobs.queue<DomainEvent>(queueOf("probe")).getWaiting();
-      expect(queued.map((j) => j.id).sort()).toEqual(state.map((e) => e.id).sort());
-      expect(queued.map((j) => j.id)).not.toContain(inOutbox);
-      expect(queued.find((j) => j.id === state[0]!.id)?.data).toEqual(state[0]);
+      expect(queued.map((j) => j.data.id).sort()).toEqual(state.map((e) => e.id).sort());
+      expect(queued.map((j) => j.data.id)).not.toContain(inOutbox);
+      expect(queued.find((j) => j.data.id === state[0]!.id)?.data).toEqual(state[0]);
     } finally {
       await jobs.queue(queueOf("probe")).obliterate({ force: true });
       await jobs.close();

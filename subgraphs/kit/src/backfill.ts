@@ -2,9 +2,10 @@
 // subgraphs.json) needs of the events it missed. For each type it consumes, each producer of the
 // type gives either its current state (its optional currentState source for that type, see
 // CurrentStateSource) or else its retained outbox events (delivered ones are kept 7 days),
-// oldest first. Each event is queued for the consumer as the relay would: the same queue, the
-// event's id as job id, so a job BullMQ still holds is not added twice and an event the
-// consumer already applied is skipped (its ProcessedEvent). Events from now on come through the
+// oldest first. Each event is queued for the consumer as the relay would, on the same queue,
+// under a job id of the run's own (so a consumer whose database was rebuilt gets even the events
+// whose relayed jobs BullMQ still holds as completed); an event the consumer already applied is
+// skipped (its ProcessedEvent). Events from now on come through the
 // relay as usual once the consumer's `consumes` is deployed, so run the back-fill after that.
 import { enqueueEvents, readOutbox } from "./events.ts";
 import type { CurrentStateSource, DomainEvent, EventType, SqlRunner, SubgraphEvents } from "./events.ts";
@@ -46,8 +47,12 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillReport[]>
   if (!entry) throw new Error(`${opts.consumer} is not a subgraph of subgraphs.json`);
   const batch = opts.batchSize ?? 500;
   const reports: BackfillReport[] = [];
+  // Job ids of this run's own: BullMQ keeps the last 1,000 completed jobs, and a consumer whose
+  // database was rebuilt (its ProcessedEvent emptied) would otherwise see the events those jobs
+  // carried dropped as already queued. The consumer's ProcessedEvent still applies each once.
+  const run = `backfill-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const queue = async (events: DomainEvent[]) => {
-    await enqueueEvents(opts.jobs, opts.consumer, events, 30_000);
+    await enqueueEvents(opts.jobs, opts.consumer, events, 30_000, (event) => `${run}-${event.id}`);
     return events.length;
   };
   for (const type of entry.consumes) {

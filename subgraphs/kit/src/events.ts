@@ -97,11 +97,12 @@ export async function enqueueEvents(
   consumer: string,
   events: DomainEvent[],
   timeoutMs = 5000,
+  jobIdOf: (event: DomainEvent) => string = (event) => event.id,
 ): Promise<void> {
   if (events.length === 0) return;
   const name = queueOf(consumer);
   try {
-    const bulk = events.map((data) => ({ name: data.type, data, opts: { jobId: data.id } }));
+    const bulk = events.map((data) => ({ name: data.type, data, opts: { jobId: jobIdOf(data) } }));
     await withTimeout(
       jobs.queue<DomainEvent>(name, EVENT_JOB_DEFAULTS).addBulk(bulk),
       timeoutMs,
