@@ -10,6 +10,7 @@ import path from "node:path";
 import { buildSubgraph, type CreatedSubgraph, type OperationResult, type RequestBase, type Role } from "@melodi/kit";
 import { createCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import { createLibrary } from "../../subgraphs/library/src/service.ts";
+import { createNotifications } from "../../subgraphs/notifications/src/service.ts";
 import { sqlLog, subgraphTestConfig, testRedisPrefix } from "./config.ts";
 import { testKeys } from "./keys.ts";
 import type { Send } from "./catalog.ts";
@@ -110,3 +111,16 @@ export async function inProcessLibrary() {
 }
 
 export type InProcessLibrary = Awaited<ReturnType<typeof inProcessLibrary>>;
+
+/** The notifications subgraph in process, counting the SQL statements it sends. */
+export async function inProcessNotifications() {
+  const sql = sqlLog();
+  const config = await subgraphTestConfig("notifications", {
+    keys: testKeys(),
+    redisKeyPrefix: testRedisPrefix(),
+    onQuery: sql.onQuery,
+    mediaDir: "",
+  });
+  const running = await inProcess(await createNotifications(config));
+  return { ...running, countSql: () => sql.reset() };
+}

@@ -354,6 +354,11 @@ export interface EventConsumerOptions {
   log: Logger;
   handlers: EventHandlers;
   manifest?: Manifest;
+  /**
+   * After an event was applied (committed), e.g. to announce live what it made. Its failure is
+   * logged, never retried: the change stands.
+   */
+  afterApply?: (event: DomainEvent) => Promise<void>;
 }
 
 /**
@@ -372,6 +377,12 @@ export function startEventConsumer(opts: EventConsumerOptions): void {
     queueOf(opts.subgraph),
     async (job) => {
       const applied = await applyEvent(opts.db, opts.subgraph, opts.handlers, job.data);
+      if (applied && opts.afterApply)
+        await opts
+          .afterApply(job.data)
+          .catch((err: unknown) =>
+            opts.log.warn({ err, eventId: job.data.id }, "after an applied event: failed (the change stands)"),
+          );
       // debug: a fresh library applies thousands at start (every song); failures are warned of.
       opts.log.debug(
         { eventId: job.data.id, type: job.data.type, applied },
