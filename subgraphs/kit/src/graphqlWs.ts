@@ -74,6 +74,8 @@ export interface GraphQLWsOptions<TAuth> {
   maxSubscriptionsPerConnection?: number;
   /** Bytes a connection may have waiting in its socket before it counts as a slow consumer (1 MiB). */
   maxBufferedBytes?: number;
+  /** A socket whose unsent data makes no progress this long is dropped as a slow consumer (5 s). */
+  stallMs?: number;
 }
 
 export interface GraphQLWsServer<TAuth> {
@@ -146,12 +148,18 @@ function refused(errors: readonly GraphQLError[]): AsyncGenerator<ExecutionResul
 
 interface Conn<TAuth> extends WsConnection<TAuth> {
   timer?: NodeJS.Timeout;
+  /** Watches for a socket whose unsent data makes no progress (see stallMs). */
+  watch?: NodeJS.Timeout;
 }
+
+/** How often the stall watch looks at each socket. */
+const STALL_CHECK_MS = 500;
 
 export function createGraphQLWsServer<TAuth>(opts: GraphQLWsOptions<TAuth>): GraphQLWsServer<TAuth> {
   const wss = new WebSocketServer({ noServer: true });
   const maxSubscriptions = opts.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS;
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const stallMs = opts.stallMs ?? 5000;
   const open = new Set<Conn<TAuth>>();
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.flatMap((e) => {
@@ -210,6 +218,20 @@ export function createGraphQLWsServer<TAuth>(opts: GraphQLWsOptions<TAuth>): Gra
           );
           connection.timer.unref();
         }
+        // graphql-ws sends one message at a time and waits for it to be written: behind a client
+        // that stopped reading, that one message sits unsent, the socket's buffer never passes
+        // maxBufferedBytes, and the events wait in the upstream queue where nobody pulls their
+        // overflow. So a socket whose unsent data has not moved for stallMs is dropped too.
+        let lastPending = 0;
+        let movedAt = Date.now();
+        connection.watch = setInterval(() => {
+          const pending = socket.bufferedAmount;
+          if (pending === 0 || pending !== lastPending) {
+            lastPending = pending;
+            movedAt = Date.now();
+          } else if (Date.now() - movedAt > stallMs) dropSlow(ctx);
+        }, STALL_CHECK_MS);
+        connection.watch.unref();
         ctx.extra.connection = connection;
         open.add(connection);
         opts.opened?.(connection);
@@ -219,6 +241,7 @@ export function createGraphQLWsServer<TAuth>(opts: GraphQLWsOptions<TAuth>): Gra
         const connection = ctx.extra.connection;
         if (!connection) return;
         clearTimeout(connection.timer);
+        clearInterval(connection.watch);
         open.delete(connection);
         opts.closed?.(connection);
       },
