@@ -20,6 +20,7 @@ import { ensureRedis } from "../scripts/services.ts";
 import { root } from "../scripts/subgraphs.ts";
 import { CATALOG_FAN_OUT, fragmentChain, fragmentFanOut } from "../tests/support/hostile.ts";
 import { QUERY as BENCH_QUERY } from "./queries.ts";
+import { table } from "./report.ts";
 
 const supergraphPath = path.join(root, "schema/supergraph.graphql");
 const supergraphSdl = readFileSync(supergraphPath, "utf8");
@@ -38,15 +39,6 @@ function time(fn: () => unknown, runs: number): number[] {
     samples.push(performance.now() - started);
   }
   return samples;
-}
-function table(title: string, header: string[], rows: string[][]) {
-  console.log(`\n${title}`);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(header));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const row of rows) console.log(line(row));
 }
 
 const hostile: [string, string][] = [

@@ -24,6 +24,7 @@ import { migrateAll } from "../scripts/db/migrations.ts";
 import { root } from "../scripts/subgraphs.ts";
 import { GAP } from "../subgraphs/library/src/playlists/order.ts";
 import { cpuMs, freePort, startService } from "./procs.ts";
+import { percentiles, table } from "./report.ts";
 
 const env = process.env;
 const STEP_MS = (Number(env.BENCH_STEP_SECONDS) > 0 ? Number(env.BENCH_STEP_SECONDS) : 8) * 1000;
@@ -34,17 +35,10 @@ const SONGS = 200;
 const SECRET = randomBytes(24).toString("base64url");
 const log = (msg: string) => console.log(`» ${msg}`);
 
-function percentile(sorted: number[], q: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-function table(title: string, header: string[], rows: string[][]) {
-  console.log(`\n${title}`);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(header));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const row of rows) console.log(line(row));
+/** What an edit's payload gives back (addSongsToPlaylist's new items). */
+interface EditPayload {
+  userErrors: unknown[];
+  items?: { id: string }[] | null;
 }
 
 const ADD = `mutation ($i: AddSongsToPlaylistInput!) { addSongsToPlaylist(input: $i) { items { id } userErrors { code } } }`;
@@ -131,7 +125,7 @@ async function main() {
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
     const url = `http://127.0.0.1:${port}/graphql`;
-    const send = async (query: string, input: object): Promise<[number, any]> => {
+    const send = async (query: string, input: object): Promise<[number, EditPayload]> => {
       const started = performance.now();
       const res = await fetch(url, {
         method: "POST",
@@ -142,7 +136,7 @@ async function main() {
         },
         body: JSON.stringify({ query, variables: { i: input } }),
       });
-      const body = (await res.json()) as { data?: Record<string, { userErrors: unknown[] }>; errors?: unknown[] };
+      const body = (await res.json()) as { data?: Record<string, EditPayload>; errors?: unknown[] };
       const ms = performance.now() - started;
       const payload = body.data && Object.values(body.data)[0];
       if (body.errors || !payload || payload.userErrors.length) throw new Error(`edit failed: ${JSON.stringify(body)}`);
@@ -155,7 +149,7 @@ async function main() {
       while (performance.now() < until) {
         const at = (n * 7919) % target.items.length;
         const [addMs, added] = await send(ADD, { playlistId: target.id, songIds: [songIds[n % SONGS]], position: at });
-        const itemId = added.items[0].id as string;
+        const itemId = added.items![0]!.id;
         const after = target.items[(at * 31 + 17) % target.items.length]!;
         const [moveMs] = await send(MOVE, { playlistId: target.id, itemId, afterItemId: after });
         const [removeMs] = await send(REMOVE, { playlistId: target.id, itemIds: [itemId] });
@@ -190,27 +184,21 @@ async function main() {
       `Latency at 1 connection on a 9,990-item playlist, ms (${one.edits} edits in ${one.seconds.toFixed(1)} s)`,
       ["edit", "p50", "p95", "p99", "max"],
       (["add", "move", "remove"] as const).map((kind) => {
-        const sorted = [...one.times[kind]!].sort((a, b) => a - b);
-        return [
-          kind,
-          f(percentile(sorted, 0.5)),
-          f(percentile(sorted, 0.95)),
-          f(percentile(sorted, 0.99)),
-          f(sorted.at(-1)!),
-        ];
+        const p = percentiles(one.times[kind]!)!;
+        return [kind, f(p.p50), f(p.p95), f(p.p99), f(p.max)];
       }),
     );
     const rows: string[][] = [];
     for (const connections of [1, 4, 10]) {
       for (const shared of [true, false]) {
         const r = connections === 1 && shared ? one : await step(connections, shared ? big : null);
-        const all = [...r.times.add!, ...r.times.move!, ...r.times.remove!].sort((a, b) => a - b);
+        const all = percentiles([...r.times.add!, ...r.times.move!, ...r.times.remove!])!;
         rows.push([
           String(connections),
           shared ? "one 9,990-item playlist" : "one 1,000-item playlist each",
           (r.edits / r.seconds).toFixed(0),
-          f(percentile(all, 0.5)),
-          f(percentile(all, 0.95)),
+          f(all.p50),
+          f(all.p95),
           r.cpu.toFixed(2),
         ]);
       }

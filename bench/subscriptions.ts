@@ -68,6 +68,7 @@ import {
   type Service,
 } from "./procs.ts";
 import type { Command, Reply } from "./subscriptionClients.ts";
+import { fmt, percentiles, table } from "./report.ts";
 
 const env = process.env;
 const knob = (name: string, fallback: number) => (Number(env[name]) > 0 ? Number(env[name]) : fallback);
@@ -285,25 +286,6 @@ function startClients(n: number): Clients {
 }
 
 // --- figures ---------------------------------------------------------------------------------------
-
-function percentiles(values: Float64Array): { p50: number; p99: number; max: number } | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = Float64Array.from(values).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! };
-}
-
-const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(digits));
-
-function table(title: string, header: string[], rows: string[][]) {
-  console.log(`\n${title}`);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(header));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const row of rows) console.log(line(row));
-}
 
 // --- the run ---------------------------------------------------------------------------------------
 

@@ -11,14 +11,9 @@ import { startStack, type Stack } from "../support/stack.ts";
 import { accountWithRole, createArtist, publishedAlbum } from "../support/catalog.ts";
 import { signInAdmin } from "../support/admin.ts";
 import { createDb as createUsersDb } from "../../subgraphs/users/src/db.ts";
+import { eventually } from "../support/wait.ts";
 
 const silent = logRecorder().log;
-
-async function eventually(done: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (!(await done()) && Date.now() - started < timeoutMs) await new Promise((resolve) => setTimeout(resolve, 100));
-  return done();
-}
 
 describe("events:backfill", () => {
   const catalogLog = logRecorder();

@@ -8,6 +8,8 @@ import { gql, register, type TestAccount } from "../support/graphql.ts";
 import { accountWithRole, contentBy, overHttp, publishedAlbum } from "../support/catalog.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { subscribe, wsClient, type Subscription } from "../support/ws.ts";
+import { libraryKnows } from "../support/library.ts";
+import { until } from "../support/wait.ts";
 
 let stack: Stack;
 let owner: TestAccount;
@@ -17,15 +19,6 @@ let songs: { id: string; title: string }[];
 let artistToken: string;
 const url = () => stack.router!.url;
 
-/** Until library has heard, through catalog's events, that these songs are listed. */
-async function libraryKnows(songIds: string[]) {
-  const known = () => stack.library!.services.db.catalogSong.count({ where: { id: { in: songIds }, listed: true } });
-  for (let tries = 0; (await known()) < songIds.length; tries++) {
-    if (tries > 100) throw new Error("library never learnt of the songs");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   stack = await startStack({ router: true });
   owner = await register(url());
@@ -34,15 +27,12 @@ beforeAll(async () => {
   // Library learns accounts from users' user.changed events (relayed through its queue): an
   // editor must be known before being invited.
   const known = () => stack.library!.services.db.userProfile.count({ where: { id: { in: [owner.id, editor.id] } } });
-  for (let tries = 0; (await known()) < 2; tries++) {
-    if (tries > 100) throw new Error("library never learnt of the test accounts");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(async () => (await known()) === 2, "library learning of the test accounts");
   const artist = await accountWithRole(stack, url(), "ARTIST");
   artistToken = artist.accessToken;
   const album = await publishedAlbum(url(), artist.accessToken, 6);
   // Catalog's song.changed events, relayed to library's queue: the real path, no shortcut.
-  await libraryKnows(album.songIds);
+  await libraryKnows(stack, album.songIds);
   songs = album.songIds.map((id, i) => ({ id, title: `Track ${i + 1}` }));
 });
 afterAll(() => stack?.stop());
@@ -254,7 +244,7 @@ describe("playlistChanged through the router", () => {
 describe("catalog's events, end to end", () => {
   it("makes a song its artist unpublishes unavailable in playlists and likes, and brings it back", async () => {
     const album = await publishedAlbum(url(), artistToken, 2);
-    await libraryKnows(album.songIds);
+    await libraryKnows(stack, album.songIds);
     const [gone, stays] = album.songIds;
     const made = await call(
       owner.accessToken,

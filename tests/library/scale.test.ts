@@ -8,7 +8,7 @@ import { MAX_PLAYLIST_ITEMS } from "../../subgraphs/library/src/validation.ts";
 import { gql, register, type TestAccount } from "../support/graphql.ts";
 import { accountWithRole, contentBy, overHttp } from "../support/catalog.ts";
 import { inProcessLibrary, viewerWith, type InProcessLibrary } from "../support/inProcess.ts";
-import { catalogRelease, itemsOf, ok, playlistOf } from "../support/library.ts";
+import { catalogRelease, libraryKnows, ok, playlistOf } from "../support/library.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 describe("a 10,000-item playlist", () => {
@@ -113,11 +113,7 @@ describe("a playlist page through the router", () => {
         songIds.push(id);
       }
     }
-    const known = () => stack.library!.services.db.catalogSong.count({ where: { id: { in: songIds }, listed: true } });
-    for (let tries = 0; (await known()) < songIds.length; tries++) {
-      if (tries > 150) throw new Error("library never learnt of the songs");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await libraryKnows(stack, songIds);
   });
   afterAll(() => stack?.stop());
 

@@ -6,6 +6,8 @@ import { applyEvent, type DomainEvent, type EventPayloads } from "@melodi/kit";
 import { expect } from "vitest";
 import { events } from "../../subgraphs/library/src/events.ts";
 import type { InProcessLibrary, TestViewer } from "./inProcess.ts";
+import type { Stack } from "./stack.ts";
+import { until } from "./wait.ts";
 
 let version = 1;
 
@@ -131,4 +133,10 @@ export async function introduce(lib: InProcessLibrary, ...viewers: TestViewer[])
       version: userVersion++,
     });
   }
+}
+
+/** Until the stack's library has heard, through catalog's events, that these songs are listed. */
+export function libraryKnows(stack: Stack, songIds: string[]): Promise<void> {
+  const known = () => stack.library!.services.db.catalogSong.count({ where: { id: { in: songIds }, listed: true } });
+  return until(async () => (await known()) === songIds.length, "library learning of the songs");
 }

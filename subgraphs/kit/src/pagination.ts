@@ -86,3 +86,13 @@ export function toConnection<R, T>(
     },
   };
 }
+
+/**
+ * The cursor of a newest-first list ordered by (a time, an id), `encodeCursor([ms, id])`, decoded
+ * (BAD_USER_INPUT if forged), or null without one.
+ */
+export function afterTime(after: string | null | undefined): { at: Date; id: string } | null {
+  if (!after) return null;
+  const [time, id] = decodeCursor(after, ["time", "uuid"]) as [number, string];
+  return { at: new Date(time), id };
+}

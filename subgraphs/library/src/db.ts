@@ -1,5 +1,5 @@
 // The library subgraph's Prisma client, on its own Postgres schema through the pg driver adapter.
-import { PrismaPg } from "@prisma/adapter-pg";
+import { createPrismaClient, type DbOptions } from "@melodi/kit";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type Db = PrismaClient;
@@ -10,19 +10,8 @@ export type {
   CatalogSong as CatalogSongRow,
 } from "./generated/prisma/client.ts";
 
-export interface DbOptions {
-  databaseUrl: string;
-  /** Called for every SQL statement; tests use it to count statements per request. */
-  onQuery?: (sql: string) => void;
-  poolSize?: number;
-}
+export type { DbOptions };
 
 export function createDb(opts: DbOptions): Db {
-  const adapter = new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 }, { schema: "library" });
-  const db = new PrismaClient({ adapter, log: opts.onQuery ? [{ emit: "event", level: "query" }] : [] });
-  if (opts.onQuery) {
-    const onQuery = opts.onQuery;
-    (db as PrismaClient<"query">).$on("query", (e) => onQuery(e.query));
-  }
-  return db;
+  return createPrismaClient(PrismaClient, "library", opts);
 }

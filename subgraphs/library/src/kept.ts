@@ -1,7 +1,7 @@
 // What a listener keeps (liked songs, saved releases, followed artists): one shape of table
 // (userId, the thing's id, when) and one shape of connection, newest first, each edge saying
 // whether the thing is available now from the local record of the catalog (catalog.ts).
-import { decodeCursor, encodeCursor, pageSize, toConnection, type PageArgs } from "@melodi/kit";
+import { encodeCursor, pageSize, toConnection, type PageArgs, afterTime } from "@melodi/kit";
 import type { Context } from "./context.ts";
 import type { KeptEdgeModel } from "./models.ts";
 
@@ -38,11 +38,8 @@ interface KeptRow {
 /** One page of what `userId` keeps of this kind, and how many in all; two statements. */
 export async function keptPage(ctx: Context, kind: KeptKind, userId: string, args: PageArgs) {
   const limit = pageSize(args);
-  let after: [Date, string] | null = null;
-  if (args.after) {
-    const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-    after = [new Date(time), id];
-  }
+  const key = afterTime(args.after);
+  const after = key && ([key.at, key.id] as const);
   // Identifiers come from the constants above, never from input.
   const from = `FROM "library"."${kind.table}" k LEFT JOIN "library"."${kind.catalog}" c ON c."id" = k."${kind.target}"
     WHERE k."userId" = $1::uuid${kind.listedOnly ? ` AND c."listed"` : ""}`;

@@ -1,24 +1,13 @@
 // The users subgraph's Prisma client, on its own Postgres schema through the pg driver adapter.
-import { PrismaPg } from "@prisma/adapter-pg";
+import { createPrismaClient, type DbOptions } from "@melodi/kit";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
 export type { User as UserRow, Profile as ProfileRow, Role } from "./generated/prisma/client.ts";
 
-export interface DbOptions {
-  databaseUrl: string;
-  /** Called for every SQL statement; tests use it to count statements per request. */
-  onQuery?: (sql: string) => void;
-  poolSize?: number;
-}
+export type { DbOptions };
 
 export function createDb(opts: DbOptions): Db {
-  const adapter = new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 }, { schema: "users" });
-  const db = new PrismaClient({ adapter, log: opts.onQuery ? [{ emit: "event", level: "query" }] : [] });
-  if (opts.onQuery) {
-    const onQuery = opts.onQuery;
-    (db as PrismaClient<"query">).$on("query", (e) => onQuery(e.query));
-  }
-  return db;
+  return createPrismaClient(PrismaClient, "users", opts);
 }

@@ -1,6 +1,6 @@
 // Pages of releases, newest first: an artist's discography (everything, for its managers and
 // admins) and new releases (what listeners may see, for everyone).
-import { decodeCursor, encodeCursor, pageSize, toConnection, type PageArgs } from "@melodi/kit";
+import { encodeCursor, pageSize, toConnection, type PageArgs, afterTime } from "@melodi/kit";
 import type { Context } from "../context.ts";
 import type { CollectionType, Prisma } from "../db.ts";
 import type { ArtistRow } from "../models.ts";
@@ -19,10 +19,8 @@ export async function collectionPage(
     ...(scope.type ? { type: scope.type } : {}),
   };
   let after: Prisma.CollectionWhereInput = {};
-  if (args.after) {
-    const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-    after = { OR: [{ releaseDate: { lt: new Date(time) } }, { releaseDate: new Date(time), id: { lt: id } }] };
-  }
+  const key = afterTime(args.after);
+  if (key) after = { OR: [{ releaseDate: { lt: key.at } }, { releaseDate: key.at, id: { lt: key.id } }] };
   const [rows, totalCount] = await Promise.all([
     ctx.db.collection.findMany({
       where: { AND: [where, after] },

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, pageSize, toConnection } from "@melodi/kit";
+import { decodeCursor, encodeCursor, pageSize, toConnection, afterTime } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Prisma } from "../db.ts";
 import { listenerWhere } from "../access.ts";
@@ -44,10 +44,8 @@ export const resolvers: Resolvers = {
       const limit = pageSize(args);
       const where: Prisma.SongWhereInput = { ...listenerWhere.song, genres: { some: { genreId: genre.id } } };
       let after: Prisma.SongWhereInput = {};
-      if (args.after) {
-        const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-        after = { OR: [{ createdAt: { lt: new Date(time) } }, { createdAt: new Date(time), id: { lt: id } }] };
-      }
+      const key = afterTime(args.after);
+      if (key) after = { OR: [{ createdAt: { lt: key.at } }, { createdAt: key.at, id: { lt: key.id } }] };
       const [rows, totalCount] = await Promise.all([
         ctx.db.song.findMany({
           where: { AND: [where, after] },

@@ -6,6 +6,7 @@ import {
   requireViewer,
   toConnection,
   UserErrorsAbort,
+  afterTime,
 } from "@melodi/kit";
 import { z } from "zod";
 import type { Resolvers } from "../generated/graphql.ts";
@@ -122,11 +123,8 @@ export const resolvers: Resolvers = {
       (await ctx.loaders.coverReleases.load(playlist.id)).map((row) => ({ id: row.collectionId })),
     async editors(playlist, args, ctx) {
       const limit = pageSize(args);
-      let after: { addedAt: Date; userId: string } | null = null;
-      if (args.after) {
-        const [time, userId] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-        after = { addedAt: new Date(time), userId };
-      }
+      const key = afterTime(args.after);
+      const after = key && { addedAt: key.at, userId: key.id };
       const rows = await ctx.db.playlistEditor.findMany({
         where: {
           playlistId: playlist.id,
@@ -172,11 +170,8 @@ export const resolvers: Resolvers = {
     async playlists(user, args, ctx) {
       const limit = pageSize(args);
       const self = ctx.viewer?.id === user.id;
-      let after: { createdAt: Date; id: string } | null = null;
-      if (args.after) {
-        const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-        after = { createdAt: new Date(time), id };
-      }
+      const key = afterTime(args.after);
+      const after = key && { createdAt: key.at, id: key.id };
       const where = { ownerId: user.id, ...(self ? {} : { isPublic: true }) };
       const [rows, totalCount] = await Promise.all([
         ctx.db.playlist.findMany({

@@ -1,4 +1,4 @@
-import { channelEvents, decodeCursor, encodeCursor, isUuid, pageSize, requireViewer, toConnection } from "@melodi/kit";
+import { channelEvents, encodeCursor, isUuid, pageSize, requireViewer, toConnection, afterTime } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import { fail } from "../errors.ts";
@@ -12,11 +12,7 @@ export const resolvers: Resolvers<Context> = {
     async notifications(_parent, args, ctx) {
       const viewer = requireViewer(ctx.viewer);
       const limit = pageSize(args);
-      let after: { createdAt: Date; id: string } | null = null;
-      if (args.after) {
-        const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-        after = { createdAt: new Date(time), id };
-      }
+      const after = afterTime(args.after);
       const where = {
         recipientId: viewer.id,
         createdAt: { gte: since() },
@@ -26,9 +22,7 @@ export const resolvers: Resolvers<Context> = {
         ctx.db.notification.findMany({
           where: {
             ...where,
-            ...(after
-              ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-              : {}),
+            ...(after ? { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] } : {}),
           },
           orderBy: [{ createdAt: "desc" }, { id: "desc" }],
           take: limit + 1,

@@ -1,5 +1,5 @@
 // The backoffice's account management. Every field here is ADMIN-only.
-import { decodeCursor, encodeCursor, isUuid, pageSize, requireRole, toConnection, type Viewer } from "@melodi/kit";
+import { encodeCursor, isUuid, pageSize, requireRole, toConnection, type Viewer, afterTime } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../db.ts";
@@ -54,10 +54,8 @@ export const resolvers: Resolvers = {
           : {}),
       };
       let after: Prisma.UserWhereInput = {};
-      if (args.after) {
-        const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-        after = { OR: [{ createdAt: { lt: new Date(time) } }, { createdAt: new Date(time), id: { lt: id } }] };
-      }
+      const key = afterTime(args.after);
+      if (key) after = { OR: [{ createdAt: { lt: key.at } }, { createdAt: key.at, id: { lt: key.id } }] };
       const [rows, totalCount] = await Promise.all([
         ctx.db.user.findMany({
           where: { AND: [where, after] },

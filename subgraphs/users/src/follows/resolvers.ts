@@ -1,12 +1,12 @@
 import {
   channelEvents,
-  decodeCursor,
   encodeCursor,
   isUuid,
   pageSize,
   publishEvent,
   requireViewer,
   toConnection,
+  afterTime,
 } from "@melodi/kit";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { Context } from "../context.ts";
@@ -39,11 +39,8 @@ async function followPage(
   const limit = pageSize(args);
   const self = direction === "followers" ? "followeeId" : "followerId";
   const other = direction === "followers" ? "followerId" : "followeeId";
-  let after: { createdAt: Date; id: string } | null = null;
-  if (args.after) {
-    const [time, id] = decodeCursor(args.after, ["time", "uuid"]) as [number, string];
-    after = { createdAt: new Date(time), id };
-  }
+  const key = afterTime(args.after);
+  const after = key && { createdAt: key.at, id: key.id };
   const rows = await ctx.db.follow.findMany({
     where: {
       [self]: user.id,
