@@ -1,9 +1,11 @@
 // Likes, saves and follows in the library subgraph, in process on the real database: idempotent,
 // typed errors for unknown targets, private lists only for their owner (FORBIDDEN for others),
-// hidden things kept as unavailable, and the fields library adds to other subgraphs' entities.
+// hidden things kept as unavailable, the fields library adds to other subgraphs' entities, and
+// the follow events (artist.followed, artist.unfollowed) with artist.followed's back-fill.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inProcessLibrary, viewerWith, type InProcessLibrary, type TestViewer } from "../support/inProcess.ts";
+import { events } from "../../subgraphs/library/src/events.ts";
 import { catalogRelease, deliver, ok, playlistOf, setSong } from "../support/library.ts";
 
 let lib: InProcessLibrary;
@@ -224,5 +226,75 @@ describe("likes, saves and follows", () => {
     expect(
       (await ok(lib, fan, UNSAVE_PLAYLIST, { input: { playlistId: open } })).unsavePlaylist.userErrors[0].code,
     ).toBe("PLAYLIST_NOT_FOUND");
+  });
+
+  it("tell others of a follow and of an unfollow, once each, and nothing for one that changes nothing", async () => {
+    const own = await catalogRelease(lib, 1);
+    const follower = viewerWith("USER");
+    const followEvents = async () => {
+      const rows = await lib.services.db.outboxEvent.findMany({
+        where: { type: { in: ["artist.followed", "artist.unfollowed"] } },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      });
+      return rows
+        .map((r) => [r.type, r.payload as Record<string, string>] as const)
+        .filter(([, p]) => p.userId === follower.id);
+    };
+    const follow = async () =>
+      expect((await ok(lib, follower, FOLLOW, { input: { artistId: own.artistId } })).followArtist.userErrors).toEqual(
+        [],
+      );
+    const unfollow = async () =>
+      expect(
+        (await ok(lib, follower, UNFOLLOW, { input: { artistId: own.artistId } })).unfollowArtist.userErrors,
+      ).toEqual([]);
+
+    await follow();
+    const [row] = await lib.services.db.followedArtist.findMany({ where: { userId: follower.id } });
+    await unfollow();
+    // Unfollowing again changes nothing and says nothing.
+    await unfollow();
+    const recorded = await followEvents();
+    expect(recorded).toEqual([
+      ["artist.followed", { artistId: own.artistId, userId: follower.id, followedAt: row!.followedAt.toISOString() }],
+      ["artist.unfollowed", { artistId: own.artistId, userId: follower.id, at: expect.any(String) }],
+    ]);
+    const at = recorded[1]![1].at!;
+    expect(new Date(at).toISOString()).toBe(at);
+    // Newest by time wins: the unfollow is later than the follow, a follow made again later still.
+    expect(Date.parse(at)).toBeGreaterThan(row!.followedAt.getTime());
+    await follow();
+    const again = await followEvents();
+    expect(again.map(([type]) => type)).toEqual(["artist.followed", "artist.unfollowed", "artist.followed"]);
+    expect(Date.parse(again[2]![1].followedAt!)).toBeGreaterThan(Date.parse(at));
+  });
+
+  it("give every followed artist as current state for a back-fill, in pages, with ids stable between runs", async () => {
+    const read = async () => {
+      const all = [];
+      for await (const page of events.currentState!["artist.followed"]!(lib.services.db)) all.push(...page);
+      return all;
+    };
+    // More than a page of 500 follows, of listeners and artists of their own.
+    const users: string[] = Array.from({ length: 26 }, () => randomUUID());
+    const artists = Array.from({ length: 20 }, () => randomUUID());
+    await lib.services.db.followedArtist.createMany({
+      data: users.flatMap((userId, i) =>
+        artists.map((artistId, j) => ({ userId, artistId, followedAt: new Date(Date.now() - (i * 20 + j) * 1000) })),
+      ),
+    });
+    const [first, second] = [await read(), await read()];
+    const mine = first.filter((e) => users.includes(e.payload.userId));
+    expect(mine).toHaveLength(520);
+    expect(new Set(mine.map((e) => `${e.payload.userId}:${e.payload.artistId}`)).size).toBe(520);
+    const [row] = await lib.services.db.followedArtist.findMany({ where: { userId: users[3], artistId: artists[7] } });
+    expect(mine.find((e) => e.payload.userId === users[3] && e.payload.artistId === artists[7])).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      type: "artist.followed",
+      payload: { artistId: artists[7], userId: users[3], followedAt: row!.followedAt.toISOString() },
+      occurredAt: row!.followedAt.toISOString(),
+    });
+    expect(second.map((e) => e.id)).toEqual(first.map((e) => e.id));
+    expect(new Set(first.map((e) => e.id)).size).toBe(first.length);
   });
 });

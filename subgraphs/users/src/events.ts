@@ -22,6 +22,22 @@ declare module "@melodi/kit" {
       blocked: boolean;
       version: number;
     };
+    /**
+     * `followerId` began following `followeeId` (followUser, in the transaction of the follow;
+     * following again sends nothing). A consumer keeps, per (follower, followee), the newest state
+     * by time: this event stands unless it has an unfollow with a later `at`; a follow whose
+     * `followedAt` is later than the unfollow's `at` wins over it. The back-fill (currentState)
+     * sends every current follow as this event. A deleted account's follows go without unfollow
+     * events: `user.deleted` says so.
+     */
+    "user.followed": { followerId: string; followeeId: string; followedAt: string };
+    /**
+     * `followerId` stopped following `followeeId` (unfollowUser, in the transaction of the
+     * unfollow; unfollowing someone not followed sends nothing). `at` is when; as with
+     * `user.followed`, the newest by time wins: this one over a follow with an earlier
+     * `followedAt`, a later follow over this one.
+     */
+    "user.unfollowed": { followerId: string; followeeId: string; at: string };
   }
 }
 
@@ -63,9 +79,48 @@ async function* everyUser(db: SqlRunner): AsyncIterable<DomainEvent<"user.change
   }
 }
 
+interface FollowRow {
+  followerId: string;
+  followeeId: string;
+  createdAt: Date;
+}
+
+/**
+ * Every follow as `user.followed`, in pages of 500 (keyset on the primary key), for a consumer's
+ * back-fill. An id names the follow and when it was made, so a run twice gives the same ids, and
+ * a follow undone and made again is a new event.
+ */
+async function* everyFollow(db: SqlRunner): AsyncIterable<DomainEvent<"user.followed">[]> {
+  let after = {
+    followerId: "00000000-0000-0000-0000-000000000000",
+    followeeId: "00000000-0000-0000-0000-000000000000",
+  };
+  for (;;) {
+    const rows = await db.$queryRawUnsafe<FollowRow[]>(
+      `SELECT "followerId"::text AS "followerId", "followeeId"::text AS "followeeId", "createdAt"
+       FROM "users"."Follow"
+       WHERE ("followerId", "followeeId") > ($1::uuid, $2::uuid) ORDER BY "followerId", "followeeId" LIMIT 500`,
+      after.followerId,
+      after.followeeId,
+    );
+    if (rows.length === 0) return;
+    yield rows.map((row) => {
+      const at = new Date(row.createdAt);
+      return {
+        id: nameId(`user.followed:${row.followerId}:${row.followeeId}:${at.getTime()}`),
+        type: "user.followed" as const,
+        payload: { followerId: row.followerId, followeeId: row.followeeId, followedAt: at.toISOString() },
+        occurredAt: at.toISOString(),
+      };
+    });
+    const last = rows.at(-1)!;
+    after = { followerId: last.followerId, followeeId: last.followeeId };
+  }
+}
+
 export const events = defineEvents({
-  produces: ["user.deleted", "user.changed"],
+  produces: ["user.deleted", "user.changed", "user.followed", "user.unfollowed"],
   // users consumes nothing yet.
   handlers: {},
-  currentState: { "user.changed": everyUser },
+  currentState: { "user.changed": everyUser, "user.followed": everyFollow },
 });

@@ -53,7 +53,18 @@ export const resolvers: Resolvers = {
       const viewer = requireViewer(ctx.viewer);
       const artist = await knownArtist(ctx.db, input.artistId);
       if (!artist) return { artist: null, userErrors: [artistNotFound()] };
-      await ctx.db.followedArtist.deleteMany({ where: { userId: viewer.id, artistId: artist.id } });
+      const unfollowed = await ctx.db.$transaction(async (tx) => {
+        const { count } = await tx.followedArtist.deleteMany({ where: { userId: viewer.id, artistId: artist.id } });
+        // Only an undone follow is news: unfollowing again changes nothing and says nothing.
+        if (count > 0)
+          await ctx.outbox.record(tx, "artist.unfollowed", {
+            artistId: artist.id,
+            userId: viewer.id,
+            at: new Date().toISOString(),
+          });
+        return count > 0;
+      });
+      if (unfollowed) ctx.outbox.nudge();
       ctx.loaders.viewerFollowsArtists.prime(artist.id, false);
       return { artist: artist.listed ? { id: artist.id } : null, userErrors: [] };
     },

@@ -116,18 +116,28 @@ export const resolvers: Resolvers = {
           user: null,
           userErrors: [fail("CANNOT_FOLLOW_SELF", "You cannot follow yourself.", ["input", "userId"])],
         };
-      const created = await ctx.db.follow.createManyAndReturn({
-        data: [{ followerId: viewer.id, followeeId: target.id }],
-        skipDuplicates: true,
-        select: { createdAt: true },
+      // The follow and its event commit together; only a new follow is news.
+      const followedAt = await ctx.db.$transaction(async (tx) => {
+        const [row] = await tx.follow.createManyAndReturn({
+          data: [{ followerId: viewer.id, followeeId: target.id }],
+          skipDuplicates: true,
+          select: { createdAt: true },
+        });
+        if (row)
+          await ctx.outbox.record(tx, "user.followed", {
+            followerId: viewer.id,
+            followeeId: target.id,
+            followedAt: row.createdAt.toISOString(),
+          });
+        return row?.createdAt ?? null;
       });
-      if (created.length === 0)
+      if (!followedAt)
         return {
           user: null,
           userErrors: [fail("ALREADY_FOLLOWING", "You already follow this user.", ["input", "userId"])],
         };
+      ctx.outbox.nudge();
       ctx.loaders.viewerFollows.prime(target.id, true);
-      const followedAt = created[0]!.createdAt;
       const event: FollowerAddedEvent = {
         userId: viewer.id,
         followedAt: followedAt.toISOString(),
@@ -146,9 +156,20 @@ export const resolvers: Resolvers = {
       const target = isUuid(input.userId) ? await ctx.loaders.user.load(input.userId) : null;
       if (!target)
         return { user: null, userErrors: [fail("USER_NOT_FOUND", "No user with this id.", ["input", "userId"])] };
-      const { count } = await ctx.db.follow.deleteMany({ where: { followerId: viewer.id, followeeId: target.id } });
-      if (count === 0)
+      // The unfollow and its event commit together; unfollowing someone not followed says nothing.
+      const unfollowed = await ctx.db.$transaction(async (tx) => {
+        const { count } = await tx.follow.deleteMany({ where: { followerId: viewer.id, followeeId: target.id } });
+        if (count > 0)
+          await ctx.outbox.record(tx, "user.unfollowed", {
+            followerId: viewer.id,
+            followeeId: target.id,
+            at: new Date().toISOString(),
+          });
+        return count > 0;
+      });
+      if (!unfollowed)
         return { user: null, userErrors: [fail("NOT_FOLLOWING", "You do not follow this user.", ["input", "userId"])] };
+      ctx.outbox.nudge();
       ctx.loaders.viewerFollows.prime(target.id, false);
       return { user: target, userErrors: [] };
     },
