@@ -4,7 +4,7 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
-export type { Notification as NotificationRow } from "./generated/prisma/client.ts";
+export type { Notification as NotificationRow, Announcement as AnnouncementRow } from "./generated/prisma/client.ts";
 
 export type { DbOptions };
 

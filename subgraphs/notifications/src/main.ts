@@ -1,10 +1,20 @@
 // Entry point of the notifications subgraph. configFromEnv reads the settings (README "Configuration");
 // the dev stack and tests call configFromEnv and start the same way (scripts/stack.ts).
-import { commonConfig, stopOnSignals } from "@melodi/kit";
+import { commonConfig, positiveIntEnv, stopOnSignals } from "@melodi/kit";
 import { startNotifications, type NotificationsConfig } from "./service.ts";
+import type { PushConfig } from "./push/config.ts";
 
 export function configFromEnv(env: NodeJS.ProcessEnv): NotificationsConfig {
-  return commonConfig(env, "notifications");
+  // Unset (or empty) settings take push/config.ts's defaults.
+  const push: Partial<PushConfig> = Object.fromEntries(
+    Object.entries({
+      expoBaseUrl: env.EXPO_BASE_URL || undefined,
+      expoAccessToken: env.EXPO_ACCESS_TOKEN || undefined,
+      worker: env.PUSH_WORKER ? env.PUSH_WORKER !== "false" : undefined,
+      concurrency: positiveIntEnv(env, "PUSH_CONCURRENCY"),
+    }).filter(([, value]) => value !== undefined),
+  );
+  return { ...commonConfig(env, "notifications"), push };
 }
 
 export const start = startNotifications;

@@ -20,8 +20,19 @@ import { createDb } from "./db.ts";
 import { events } from "./events.ts";
 import { announce } from "./inbox/notify.ts";
 import { resolvers as inbox } from "./inbox/resolvers.ts";
+import { resolvers as preferences } from "./preferences/resolvers.ts";
+import { resolvers as push } from "./push/resolvers.ts";
+import { resolvers as announcements } from "./announcements/resolvers.ts";
+import { createLoaders } from "./loaders.ts";
+import { PUSH_DEFAULTS, type PushConfig } from "./push/config.ts";
+import { createExpo, type PushService } from "./push/expo.ts";
+import { notificationJobs, startNotificationWorkers } from "./jobs/schedule.ts";
 
-export type NotificationsConfig = ServiceConfig;
+export type NotificationsConfig = ServiceConfig & {
+  push?: Partial<PushConfig>;
+  /** Instead of expo-server-sdk's client (none of the tests need it: they run a fake Expo server). */
+  expo?: PushService;
+};
 
 export async function createNotifications(
   config: Omit<NotificationsConfig, "port" | "host">,
@@ -36,19 +47,37 @@ export async function createNotifications(
     log: log.child({ component: "jobs" }),
   });
   const pubsub = createPubSub(redis, { log: log.child({ component: "pubsub" }) });
-  const services: Services = { db, pubsub };
-  // Notifications come from other subgraphs' events; each one made is announced once committed.
+  const pushConfig: PushConfig = { ...PUSH_DEFAULTS, ...config.push };
+  const expo = config.expo ?? createExpo(pushConfig);
+  const workOptions = { db, jobs, pubsub, expo, push: pushConfig, log: log.child({ component: "push" }) };
+  const work = notificationJobs(workOptions);
+  const services: Services = { db, pubsub, jobs, work };
+  // Notifications come from other subgraphs' events; each one made is announced once committed,
+  // and its pushes handed to a send job (a lost hand-over waits for the hourly sweep).
   startEventConsumer({
     subgraph: "notifications",
     db,
     jobs,
     log: log.child({ component: "events" }),
     handlers: events.handlers,
-    afterApply: (event) => announce(db, pubsub, event.id),
+    afterApply: async (event) => {
+      await announce(db, pubsub, event.id);
+      const pushes = await db.pushDelivery.count({
+        where: { status: "PENDING", notification: { eventId: event.id } },
+      });
+      if (pushes) await work.sendSoon(event.type);
+    },
   });
+  if (pushConfig.worker) await startNotificationWorkers(workOptions, work);
 
   const room = (file: string, resolvers: object) => schemaModule<Context>(import.meta.url, file, resolvers);
-  const modules = [room("./schema.graphql", { DateTime }), room("./inbox/inbox.graphql", inbox)];
+  const modules = [
+    room("./schema.graphql", { DateTime }),
+    room("./inbox/inbox.graphql", inbox),
+    room("./preferences/preferences.graphql", preferences),
+    room("./push/push.graphql", push),
+    room("./announcements/announcements.graphql", announcements),
+  ];
 
   return {
     services,
@@ -59,7 +88,7 @@ export async function createNotifications(
       development: config.development,
       subgraphSecret: config.subgraphSecret,
       authenticator: createAuthenticator({ keys: config.publicKeys, redis }),
-      createContext: (base) => ({ ...base, ...services }),
+      createContext: (base) => ({ ...base, ...services, loaders: createLoaders(db) }),
       health: storeHealth(db, redis),
       onStop: async () => {
         await jobs.close();
