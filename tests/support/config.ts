@@ -9,6 +9,8 @@ import { RELAY_TAG, type Logger, type ServiceConfig } from "@melodi/kit";
 import type { AuthLimitSettings } from "../../subgraphs/users/src/accounts/limits.ts";
 import type { CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import type { UsersConfig } from "../../subgraphs/users/src/service.ts";
+import type { NotificationsConfig } from "../../subgraphs/notifications/src/service.ts";
+import type { PushConfig } from "../../subgraphs/notifications/src/push/config.ts";
 import type { MediaConfig } from "../../subgraphs/catalog/src/media/config.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
 import { TEST_SUBGRAPH_SECRET, type testKeys } from "./keys.ts";
@@ -70,6 +72,8 @@ export interface TestConfigOptions {
   mediaDir: string;
   media?: Partial<MediaConfig>;
   limits?: AuthLimitSettings;
+  /** Notifications' push settings (default: no worker, Expo unreachable). */
+  push?: Partial<PushConfig>;
 }
 
 /** A subgraph's settings for a test: its configFromEnv on the run's stores, then the test's hooks. */
@@ -90,6 +94,10 @@ export async function subgraphTestConfig(name: string, opts: TestConfigOptions):
   const onlyInTests: Record<string, () => object> = {
     users: (): Partial<UsersConfig> => ({ limits: opts.limits ?? TEST_AUTH_LIMITS }),
     catalog: (): Partial<CatalogConfig> => ({ media: testMedia(opts.mediaDir, opts.media) }),
+    // No push worker unless the test runs one, and nothing reaches the real Expo.
+    notifications: (): Partial<NotificationsConfig> => ({
+      push: { worker: false, expoBaseUrl: "http://127.0.0.1:9", retryMinMs: 10, receiptDelayMs: 0, ...opts.push },
+    }),
   };
   return {
     ...main.configFromEnv(env),

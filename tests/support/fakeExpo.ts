@@ -21,7 +21,7 @@ export interface FakeExpo {
   url: string;
   /** Every message accepted (a ticket "ok" or "error" was answered), in order. */
   received: ReceivedPush[];
-  /** Requests to push/send answered, by status. */
+  /** Requests to push/send answered, by status (0: dropped without an answer). */
   sendRequests: Record<number, number>;
   /** The largest number of messages one push/send request carried. */
   largestChunk: number;
@@ -31,6 +31,10 @@ export interface FakeExpo {
   receiptErrors: Map<string, "DeviceNotRegistered" | "MessageRateExceeded" | "InvalidCredentials">;
   /** The next n push/send requests answer this status (429 or 5xx) instead. */
   failNext(n: number, status: number): void;
+  /** The next n push/send requests are read, then their connection dropped without an answer. */
+  dropNext(n: number): void;
+  /** The next n getReceipts requests answer this status instead. */
+  failReceiptsNext(n: number, status: number): void;
   /** Every push/send request answers 429 with this probability (benches). */
   rateLimitShare: number;
   /** Receipt ids asked for, over all getReceipts requests. */
@@ -57,6 +61,8 @@ function answer(res: ServerResponse, status: number, payload: unknown) {
 export async function startFakeExpo(): Promise<FakeExpo> {
   const tickets = new Map<string, string>(); // ticket id → token
   let failures: number[] = [];
+  let drops = 0;
+  let receiptFailures: number[] = [];
   const fake: FakeExpo = {
     url: "",
     received: [],
@@ -70,6 +76,12 @@ export async function startFakeExpo(): Promise<FakeExpo> {
     failNext(n, status) {
       failures.push(...Array.from({ length: n }, () => status));
     },
+    dropNext(n) {
+      drops += n;
+    },
+    failReceiptsNext(n, status) {
+      receiptFailures.push(...Array.from({ length: n }, () => status));
+    },
     reset() {
       fake.received = [];
       fake.sendRequests = {};
@@ -80,6 +92,8 @@ export async function startFakeExpo(): Promise<FakeExpo> {
       fake.receiptsAsked = [];
       fake.delayMs = 0;
       failures = [];
+      drops = 0;
+      receiptFailures = [];
       tickets.clear();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -94,6 +108,13 @@ export async function startFakeExpo(): Promise<FakeExpo> {
         const input = await body(req);
         const messages = (Array.isArray(input) ? input : [input]) as Omit<ReceivedPush, "ticketId">[];
         if (fake.delayMs) await new Promise((r) => setTimeout(r, fake.delayMs));
+        if (drops > 0) {
+          drops--;
+          count(0);
+          // Expo may or may not have taken these: the sender must not send them again.
+          for (const m of messages) fake.received.push({ ...m, ticketId: "" });
+          return req.socket.destroy();
+        }
         const failure = failures.shift() ?? (Math.random() < fake.rateLimitShare ? 429 : undefined);
         if (failure) {
           count(failure);
@@ -134,6 +155,11 @@ export async function startFakeExpo(): Promise<FakeExpo> {
       }
       if (req.method === "POST" && req.url === "/--/api/v2/push/getReceipts") {
         const { ids } = (await body(req)) as { ids: string[] };
+        const failure = receiptFailures.shift();
+        if (failure)
+          return answer(res, failure, {
+            errors: [{ code: "INTERNAL_SERVER_ERROR", message: "An unknown error occurred." }],
+          });
         fake.receiptsAsked.push(...ids);
         const data: Record<string, unknown> = {};
         for (const id of ids) {

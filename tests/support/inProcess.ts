@@ -11,6 +11,7 @@ import { buildSubgraph, type CreatedSubgraph, type OperationResult, type Request
 import { createCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import { createLibrary } from "../../subgraphs/library/src/service.ts";
 import { createNotifications } from "../../subgraphs/notifications/src/service.ts";
+import type { PushConfig } from "../../subgraphs/notifications/src/push/config.ts";
 import { sqlLog, subgraphTestConfig, testRedisPrefix } from "./config.ts";
 import { testKeys } from "./keys.ts";
 import type { Send } from "./catalog.ts";
@@ -113,13 +114,14 @@ export async function inProcessLibrary() {
 export type InProcessLibrary = Awaited<ReturnType<typeof inProcessLibrary>>;
 
 /** The notifications subgraph in process, counting the SQL statements it sends. */
-export async function inProcessNotifications() {
+export async function inProcessNotifications(opts: { push?: Partial<PushConfig> } = {}) {
   const sql = sqlLog();
   const config = await subgraphTestConfig("notifications", {
     keys: testKeys(),
     redisKeyPrefix: testRedisPrefix(),
     onQuery: sql.onQuery,
     mediaDir: "",
+    push: opts.push,
   });
   const running = await inProcess(await createNotifications(config));
   return { ...running, countSql: () => sql.reset() };

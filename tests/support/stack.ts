@@ -16,6 +16,7 @@ import { type SqlLog, sqlLog, subgraphTestConfig, testRedisPrefix } from "./conf
 import type { QueryLimits } from "../../router/src/queryLimits.ts";
 import type { SubscriptionLimits } from "../../router/src/subscriptions/server.ts";
 import { subgraphMain } from "../../scripts/stack.ts";
+import type { PushConfig } from "../../subgraphs/notifications/src/push/config.ts";
 import { TEST_SUBGRAPH_SECRET, testKeys } from "./keys.ts";
 
 export interface StackOptions {
@@ -37,6 +38,8 @@ export interface StackOptions {
    * transcoding worker runs only when this is given (and `worker` is not false).
    */
   media?: Partial<MediaConfig>;
+  /** Notifications' push settings (default: no worker; a test running one gives its fake Expo's URL). */
+  push?: Partial<PushConfig>;
   /** A Redis of the test's own (tests/support/redisServer.ts) instead of the run's. */
   redisUrl?: string;
   /** Loggers for the services, by name (default: silent). */
@@ -68,6 +71,7 @@ export async function startStack(opts: StackOptions = {}) {
       mediaDir,
       media: opts.media,
       limits: opts.limits,
+      push: opts.push,
     });
     const main = await subgraphMain(name);
     running[name] = await main.start({ ...configs[name], port: port || configs[name].port });

@@ -1,6 +1,6 @@
 // Entry point of the notifications subgraph. configFromEnv reads the settings (README "Configuration");
 // the dev stack and tests call configFromEnv and start the same way (scripts/stack.ts).
-import { commonConfig, positiveIntEnv, stopOnSignals } from "@melodi/kit";
+import { commonConfig, stopOnSignals } from "@melodi/kit";
 import { startNotifications, type NotificationsConfig } from "./service.ts";
 import type { PushConfig } from "./push/config.ts";
 
@@ -11,7 +11,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): NotificationsConfig {
       expoBaseUrl: env.EXPO_BASE_URL || undefined,
       expoAccessToken: env.EXPO_ACCESS_TOKEN || undefined,
       worker: env.PUSH_WORKER ? env.PUSH_WORKER !== "false" : undefined,
-      concurrency: positiveIntEnv(env, "PUSH_CONCURRENCY"),
     }).filter(([, value]) => value !== undefined),
   );
   return { ...commonConfig(env, "notifications"), push };

@@ -74,6 +74,8 @@ export function notificationJobs(opts: {
           return checkReceipts(db, expo, push, log);
         case "cleanup":
           return { deleted: await deleteExpired(db) };
+        default:
+          throw new Error(`no such task: ${String(task)}`);
       }
     },
     async announceAt(id, at) {
@@ -89,23 +91,34 @@ export function notificationJobs(opts: {
   return self;
 }
 
-/** Starts the workers and upserts the hourly schedules (a replica with PUSH_WORKER=false does neither). */
+/** The hourly schedules, one per task (upserted: one schedule however many replicas call this). */
+export async function scheduleHourly(jobs: Jobs): Promise<void> {
+  for (const task of HOURLY_TASKS) await jobs.schedule(HOURLY_QUEUE, task, HOURLY, { name: task, data: { task } });
+}
+
+/** The worker running the hourly tasks (and announcements' delayed runs). */
+export function startHourlyWorker(jobs: Jobs, work: NotificationJobs): void {
+  jobs.worker<{ task: HourlyTask }>(HOURLY_QUEUE, (job) => work.run(job.data?.task ?? (job.name as HourlyTask)));
+}
+
+/** The worker sending pushes. */
+export function startPushWorker(opts: Parameters<typeof notificationJobs>[0]): void {
+  const { db, jobs, expo, push, log } = opts;
+  jobs.worker(PUSH_QUEUE, async () => {
+    const outcome = await sendPending(db, expo, push, log);
+    // Expo is refusing: fail, so the job comes back with backoff (and lands in the failed set
+    // past its attempts, the pushes still PENDING for the next job).
+    if (outcome.requeued > 0) throw new Error(`Expo refused ${outcome.requeued} pushes; they wait`);
+    return outcome;
+  });
+}
+
+/** Everything a replica with PUSH_WORKER on runs: both workers and the hourly schedules. */
 export async function startNotificationWorkers(
   opts: Parameters<typeof notificationJobs>[0],
   work: NotificationJobs,
 ): Promise<void> {
-  const { db, jobs, expo, push, log } = opts;
-  jobs.worker(
-    PUSH_QUEUE,
-    async () => {
-      const outcome = await sendPending(db, expo, push, log);
-      // Expo is refusing: fail, so the job comes back with backoff (and lands in the failed set
-      // past its attempts, the pushes still PENDING for the next job).
-      if (outcome.requeued > 0) throw new Error(`Expo refused ${outcome.requeued} pushes; they wait`);
-      return outcome;
-    },
-    { concurrency: push.concurrency },
-  );
-  jobs.worker<{ task: HourlyTask }>(HOURLY_QUEUE, (job) => work.run(job.data?.task ?? (job.name as HourlyTask)));
-  for (const task of HOURLY_TASKS) await jobs.schedule(HOURLY_QUEUE, task, HOURLY, { name: task, data: { task } });
+  startPushWorker(opts);
+  startHourlyWorker(opts.jobs, work);
+  await scheduleHourly(opts.jobs);
 }

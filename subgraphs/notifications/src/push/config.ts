@@ -7,9 +7,11 @@ export interface PushConfig {
   expoAccessToken?: string;
   /** PUSH_WORKER=false: this replica sends no pushes and runs no hourly jobs (default: it does). */
   worker: boolean;
-  /** PUSH_CONCURRENCY: send jobs at once per replica (default 2). */
-  concurrency: number;
-  /** Deliveries claimed at a time by one send job (default 1,000: ten of Expo's chunks). */
+  /**
+   * Deliveries claimed at a time by the send job (default 1,000: ten of Expo's chunks, sent side
+   * by side, at most 6 requests in flight as the SDK bounds them). One send job runs at a time
+   * across replicas (BullMQ deduplication), so this is the parallelism.
+   */
   claimSize: number;
   /** First retry delay after a 429 or 5xx from Expo, doubling (default 1,000 ms). */
   retryMinMs: number;
@@ -21,7 +23,6 @@ export interface PushConfig {
 
 export const PUSH_DEFAULTS: PushConfig = {
   worker: true,
-  concurrency: 2,
   claimSize: 1000,
   retryMinMs: 1000,
   chunkAttempts: 5,
