@@ -213,7 +213,8 @@ describe("the hourly jobs", () => {
       { viewer: admin },
     );
     expect(stats.errors).toBeUndefined();
-    expect(stats.data?.pushDeliveryStats.pending).toBeGreaterThanOrEqual(1);
-    expect(stats.data?.pushDeliveryStats.failures).toEqual(expect.any(Array));
+    const { failures, ...counts } = stats.data!.pushDeliveryStats;
+    expect(Object.values(counts).reduce((a: number, b) => a + (b as number), 0)).toBeGreaterThanOrEqual(1);
+    expect(failures).toEqual(expect.any(Array));
   });
 });

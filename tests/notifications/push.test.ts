@@ -10,6 +10,9 @@ import { createExpo } from "../../subgraphs/notifications/src/push/expo.ts";
 import { PUSH_DEFAULTS, type PushConfig } from "../../subgraphs/notifications/src/push/config.ts";
 import { createLogger } from "@melodi/kit";
 import { startFakeExpo, type FakeExpo } from "../support/fakeExpo.ts";
+import { gql, register } from "../support/graphql.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+import { subscribe, wsClient } from "../support/ws.ts";
 import { inProcessNotifications, viewerWith } from "../support/inProcess.ts";
 import { device, expoToken, followed, knownUser, pushesOf, type Notifications } from "../support/notifications.ts";
 
@@ -221,5 +224,66 @@ describe("sending pushes", () => {
     expo.receiptsAsked = [];
     await receipts();
     expect(expo.receiptsAsked).not.toEqual(expect.arrayContaining(tickets));
+  });
+});
+
+// Last in this file, so the stack's push worker never takes what the tests above send themselves
+// (a file's tests run one after another); other files run no push worker.
+describe("through the router", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ router: true, push: { worker: true, expoBaseUrl: expo.url, retryMinMs: 10 } });
+  });
+  afterAll(() => stack?.stop());
+
+  it("a new follower reaches the followed person live (count and notification) and by push", async () => {
+    const url = stack.router!.url;
+    const me = await register(url);
+    const fan = await register(url, { displayName: "Grace Hopper" });
+    const token = expoToken();
+    const reg = await gql(url, REGISTER, { t: token }, { token: me.accessToken });
+    expect(reg.data.registerPushToken.userErrors).toEqual([]);
+    const ws = wsClient(url, { token: me.accessToken });
+    try {
+      const count = subscribe(ws.client, `subscription { unreadNotificationCount }`);
+      expect((await count.next()).data).toEqual({ unreadNotificationCount: 0 });
+      const received = subscribe(
+        ws.client,
+        `subscription { notificationReceived { id type actor { profile { displayName } } } }`,
+      );
+      const notifications = stack.services.notifications as unknown as {
+        services: { pubsub: { handlerCount(): number } };
+      };
+      await expect.poll(() => notifications.services.pubsub.handlerCount()).toBe(2);
+      const follow = await gql(
+        url,
+        `mutation ($id: ID!) { followUser(input: { userId: $id }) { userErrors { code } } }`,
+        { id: me.id },
+        { token: fan.accessToken },
+      );
+      expect(follow.data.followUser.userErrors).toEqual([]);
+      const live = await received.next();
+      expect(live.data?.notificationReceived).toMatchObject({
+        type: "USER_FOLLOWED",
+        actor: { profile: { displayName: "Grace Hopper" } },
+      });
+      expect((await count.next()).data).toEqual({ unreadNotificationCount: 1 });
+      await expect
+        .poll(() => expo.received.filter((r) => r.to === token).map((r) => r.body))
+        .toEqual(["Grace Hopper started following you."]);
+      // Read: the count goes down live too.
+      const read = await gql(
+        url,
+        `mutation ($id: ID!) { markNotificationRead(input: { notificationId: $id }) { notification { read } } }`,
+        { id: live.data?.notificationReceived.id },
+        { token: me.accessToken },
+      );
+      expect(read.data.markNotificationRead.notification).toEqual({ read: true });
+      expect((await count.next()).data).toEqual({ unreadNotificationCount: 0 });
+      count.unsubscribe();
+      received.unsubscribe();
+    } finally {
+      await ws.dispose();
+    }
   });
 });
