@@ -19,7 +19,7 @@ import { device, expoToken, followed, knownUser, pushesOf, type Notifications } 
 let n: Notifications;
 let expo: FakeExpo;
 const config: PushConfig = { ...PUSH_DEFAULTS, worker: false, retryMinMs: 5, chunkAttempts: 3, receiptDelayMs: 0 };
-const log = createLogger("push-test", { level: "silent" } as never);
+const log = createLogger("push-test", undefined, "silent");
 const send = () => sendPending(n.services.db, createExpo({ expoBaseUrl: expo.url }), config, log);
 const receipts = () => checkReceipts(n.services.db, createExpo({ expoBaseUrl: expo.url }), config, log);
 
