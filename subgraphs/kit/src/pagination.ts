@@ -36,17 +36,19 @@ export function encodeCursor(parts: (string | number)[]): string {
 
 /**
  * What each part of a cursor must be: any string or number, a uuid (an entity id), or a time
- * (milliseconds that make a valid Date). A forged cursor must be refused here, as bad input,
- * and never reach the database.
+ * (milliseconds from the year 1 to the end of 9999: what both a Date and a Postgres timestamp
+ * hold; a Date goes further, Postgres not; release dates go back before 1970). A forged cursor must be refused here, as bad input, and
+ * never reach the database.
  */
 export type CursorPart = "string" | "number" | "uuid" | "time";
 
-const MAX_TIME_MS = 8.64e15;
+const MIN_TIME_MS = Date.parse("0001-01-01T00:00:00.000Z");
+const MAX_TIME_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
 function partIs(value: unknown, kind: CursorPart): boolean {
   if (kind === "uuid") return isUuid(value);
   if (kind === "time")
-    return typeof value === "number" && Number.isSafeInteger(value) && Math.abs(value) <= MAX_TIME_MS;
+    return typeof value === "number" && Number.isSafeInteger(value) && value >= MIN_TIME_MS && value <= MAX_TIME_MS;
   return typeof value === kind;
 }
 

@@ -19,6 +19,8 @@ const SEGMENT_OF = { USER: "LISTENERS", ARTIST: "ARTISTS", ADMIN: "ADMINS" } as 
 
 /** A sendAt this far behind the clock still counts as now (the admin pressed "send now"). */
 const NOW_SLACK_MS = 60_000;
+/** How far ahead an announcement may be scheduled. */
+const MAX_AHEAD_MS = 366 * 24 * 3600_000;
 
 const scheduleInput = z.object({
   title: z
@@ -34,7 +36,8 @@ const scheduleInput = z.object({
   segment: z.enum(["EVERYONE", "LISTENERS", "ARTISTS", "ADMINS"]),
   sendAt: z
     .date()
-    .refine((d) => d.getTime() >= Date.now() - NOW_SLACK_MS, { error: "sendAt must not be in the past." }),
+    .refine((d) => d.getTime() >= Date.now() - NOW_SLACK_MS, { error: "sendAt must not be in the past." })
+    .refine((d) => d.getTime() <= Date.now() + MAX_AHEAD_MS, { error: "sendAt must be within a year." }),
 });
 
 const QUEUES = [PUSH_QUEUE, HOURLY_QUEUE];

@@ -51,7 +51,9 @@ export async function notify(
   const onConflict = opts.group
     ? `DO UPDATE SET "changeCount" = n."changeCount" + 1, "eventId" = EXCLUDED."eventId", "readAt" = NULL`
     : "DO NOTHING";
-  // eventId marks the rows this event made, for announce() once it commits. A deleted account
+  // Times are written as UTC explicitly (the columns hold UTC without a zone, and a column
+  // default would follow the session's TimeZone). eventId marks the rows this event made, for
+  // announce() once it commits. A deleted account
   // (UserRecord tombstone) gets nothing. `xmax = 0` tells a row inserted by this statement from
   // one it updated (grouping): only new ones are pushed.
   const rows = await tx.$queryRawUnsafe<{ made: bigint }[]>(
@@ -67,11 +69,11 @@ export async function notify(
        RETURNING n."id", n."recipientId", (n.xmax = 0) AS "inserted"
      ),
      pushes AS (
-       INSERT INTO "notifications"."PushDelivery" ("id", "notificationId", "token", "status")
+       INSERT INTO "notifications"."PushDelivery" ("id", "notificationId", "token", "status", "createdAt")
        SELECT gen_random_uuid(), m."id", t."token",
          CASE WHEN q."userId" IS NOT NULL
            AND "notifications"."in_quiet_hours"(q."startMinute", q."endMinute", q."timeZone", now() AT TIME ZONE 'UTC')
-         THEN 'HELD' ELSE 'PENDING' END::"notifications"."PushStatus"
+         THEN 'HELD' ELSE 'PENDING' END::"notifications"."PushStatus", now() AT TIME ZONE 'UTC'
        FROM made m
        JOIN "notifications"."PushToken" t ON t."userId" = m."recipientId"
        LEFT JOIN "notifications"."NotificationPreference" p ON p."userId" = m."recipientId" AND p."type" = $2::"notifications"."NotificationType"

@@ -95,8 +95,9 @@ export const resolvers: Resolvers<Context> = {
     },
     async markAllNotificationsRead(_parent, _args, ctx) {
       const viewer = requireViewer(ctx.viewer);
+      // What the unread count showed (hidden and expired ones are not the user's to count).
       const { count } = await ctx.db.notification.updateMany({
-        where: { recipientId: viewer.id, readAt: null },
+        where: { ...visible(viewer.id), readAt: null },
         data: { readAt: new Date() },
       });
       if (count) await tellUnread(ctx, viewer.id);

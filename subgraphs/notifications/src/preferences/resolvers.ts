@@ -9,6 +9,22 @@ import { fail } from "../errors.ts";
 import { formatMinute, quietHoursInput } from "./quietHours.ts";
 import { z } from "zod";
 
+/**
+ * The time zone names Postgres knows, read once per process (pg_timezone_names reads the zone
+ * files on every query: a few milliseconds each time).
+ */
+let zones: Promise<Set<string>> | undefined;
+function timeZones(ctx: Context): Promise<Set<string>> {
+  zones ??= ctx.db.$queryRaw<{ name: string }[]>`SELECT name FROM pg_timezone_names`.then(
+    (rows) => new Set(rows.map((r) => r.name)),
+    (err: unknown) => {
+      zones = undefined; // asked again next time
+      throw err;
+    },
+  );
+  return zones;
+}
+
 async function preferencesOf(ctx: Context, userId: string) {
   const [rows, quiet] = await Promise.all([
     ctx.db.notificationPreference.findMany({ where: { userId } }),
@@ -56,10 +72,7 @@ export const resolvers: Resolvers<Context> = {
       // A time zone Postgres does not know could not be evaluated by in_quiet_hours: the
       // database is the authority (Node's ICU and Postgres' tz data may differ on rare names).
       if (quietHours) {
-        const known = await ctx.db.$queryRaw<
-          unknown[]
-        >`SELECT 1 FROM pg_timezone_names WHERE name = ${quietHours.timeZone}`;
-        if (known.length === 0)
+        if (!(await timeZones(ctx)).has(quietHours.timeZone))
           return {
             preferences: null,
             userErrors: [

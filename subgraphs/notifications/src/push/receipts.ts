@@ -6,6 +6,7 @@ import type { Logger } from "@melodi/kit";
 import type { Db } from "../db.ts";
 import type { PushConfig } from "./config.ts";
 import type { PushService } from "./expo.ts";
+import { forgetTokens } from "./tokens.ts";
 
 /** Receipt ids per request (Expo's limit is 1,000; the SDK chunks by 300). */
 const RECEIPTS_PER_REQUEST = 300;
@@ -71,7 +72,7 @@ export async function checkReceipts(
           failed.map((f) => f.error),
         );
       if (gone.length) {
-        await db.pushToken.deleteMany({ where: { token: { in: gone } } });
+        await forgetTokens(db, gone, "DeviceNotRegistered");
         log.info({ tokens: gone.length }, "removed devices Expo no longer knows");
       }
       outcome.delivered += delivered.length;

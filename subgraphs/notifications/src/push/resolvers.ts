@@ -4,6 +4,7 @@ import type { Context } from "../context.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { fail } from "../errors.ts";
 import { isPushToken } from "./expo.ts";
+import { forgetTokens } from "./tokens.ts";
 
 /** Devices one account may register (a phone, a tablet, a few reinstalls). */
 export const MAX_DEVICES = 20;
@@ -42,7 +43,11 @@ export const resolvers: Resolvers<Context> = {
           skip: MAX_DEVICES,
           select: { token: true },
         });
-        if (stale.length) await tx.pushToken.deleteMany({ where: { token: { in: stale.map((s) => s.token) } } });
+        await forgetTokens(
+          tx,
+          stale.map((s) => s.token),
+          "TOKEN_REMOVED",
+        );
         return row;
       });
       return { device, userErrors: [] };
@@ -50,9 +55,14 @@ export const resolvers: Resolvers<Context> = {
     async removePushToken(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
       // Someone else's token answers as unknown and stays theirs.
-      const { count } = await ctx.db.pushToken.deleteMany({ where: { token: input.token.trim(), userId: viewer.id } });
-      return count
-        ? { removedToken: input.token.trim(), userErrors: [] }
+      const token = input.token.trim();
+      const removed = await ctx.db.$transaction(async (tx) => {
+        const mine = await tx.pushToken.findFirst({ where: { token, userId: viewer.id } });
+        if (mine) await forgetTokens(tx, [token], "TOKEN_REMOVED");
+        return mine !== null;
+      });
+      return removed
+        ? { removedToken: token, userErrors: [] }
         : {
             removedToken: null,
             userErrors: [fail("PUSH_TOKEN_NOT_FOUND", "This device is not registered to you.", ["input", "token"])],

@@ -10,6 +10,7 @@ import type { Db } from "../db.ts";
 import type { PushConfig } from "./config.ts";
 import type { ExpoPushTicket, PushService } from "./expo.ts";
 import { messageOf, type PushSubject } from "./messages.ts";
+import { forgetTokens } from "./tokens.ts";
 
 export const CHUNK = 100;
 
@@ -32,13 +33,31 @@ async function claim(db: Db, limit: number): Promise<PushSubject[]> {
   );
 }
 
-/** Expo's answer for a whole request said it took nothing: safe to send again. */
-const refused = (err: unknown) => {
+/** Errors of a connection that was never made: nothing was sent. */
+const NOT_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/**
+ * What a failed request tells: Expo answered and took nothing (`refused`: a 429 or 5xx, worth
+ * trying again; `rejected`: another status, which trying again will not change, e.g. a rotated
+ * access token), no connection was made (`refused`), or the request may have reached Expo
+ * (`unknown`: a connection dropped mid-request, a malformed answer).
+ */
+function outcomeOf(err: unknown): { kind: "refused" | "rejected" | "unknown"; error?: string } {
   const e = err as { statusCode?: number; code?: string; cause?: { code?: string } };
-  if (e.statusCode !== undefined) return e.statusCode === 429 || e.statusCode >= 500;
-  // No connection was made, so nothing was sent.
-  return e.cause?.code === "ECONNREFUSED" || e.code === "ECONNREFUSED";
-};
+  if (e.statusCode !== undefined) {
+    if (e.statusCode === 429 || e.statusCode >= 500) return { kind: "refused" };
+    return { kind: "rejected", error: `HTTP_${e.statusCode}${e.code ? `_${e.code}` : ""}`.slice(0, 200) };
+  }
+  const code = e.cause?.code ?? e.code;
+  return code && NOT_CONNECTED.has(code) ? { kind: "refused" } : { kind: "unknown" };
+}
 
 export interface SendOutcome {
   sent: number;
@@ -80,12 +99,12 @@ async function record(db: Db, subjects: PushSubject[], tickets: ExpoPushTicket[]
     ticketIds,
     errors,
   );
-  if (gone.length) await db.pushToken.deleteMany({ where: { token: { in: gone } } });
+  await forgetTokens(db, gone, "DeviceNotRegistered");
   const sent = statuses.filter((s) => s === "SENT").length;
   return { sent, failed: subjects.length - sent, unknown: 0, requeued: 0 };
 }
 
-async function settle(db: Db, subjects: PushSubject[], status: "PENDING" | "SENDING", error: string | null) {
+async function settle(db: Db, subjects: PushSubject[], status: "PENDING" | "SENDING" | "FAILED", error: string | null) {
   await db.$executeRawUnsafe(
     `UPDATE "notifications"."PushDelivery" SET "status" = $2::"notifications"."PushStatus", "error" = $3,
        "claimedAt" = CASE WHEN $2 = 'PENDING' THEN NULL ELSE "claimedAt" END
@@ -110,7 +129,15 @@ async function sendChunk(
       const tickets = await expo.sendPushNotificationsAsync(chunk.map(messageOf));
       return await record(db, chunk, tickets);
     } catch (err) {
-      if (!refused(err)) {
+      const outcome = outcomeOf(err);
+      if (outcome.kind === "rejected") {
+        // Expo took nothing and will not take these as they are: failed, with its reason, and
+        // loudly (a credential or a request of ours is wrong; figures show it).
+        log.error({ err, pushes: chunk.length }, "Expo rejected the pushes");
+        await settle(db, chunk, "FAILED", outcome.error!);
+        return { sent: 0, failed: chunk.length, unknown: 0, requeued: 0 };
+      }
+      if (outcome.kind === "unknown") {
         // Sent, perhaps taken: never again (at most once); counted as unknown.
         log.warn({ err, pushes: chunk.length }, "push request's fate unknown; not retried");
         await settle(db, chunk, "SENDING", "UNKNOWN");

@@ -70,18 +70,22 @@ export async function followersOf(tx: SqlRunner, artistId: string): Promise<stri
 }
 
 /**
- * A listed release: recorded (its title kept current for pushes); true only the first time it is
- * seen listed, so a release unlisted and listed again is news once.
+ * A listed release: recorded (its title kept as its newest version's, for pushes); true only the
+ * first time it is seen listed, so a release unlisted and listed again is news once. (An older
+ * version arriving late updates nothing and returns no row: not a first listing either.)
  */
 export async function firstListing(tx: SqlRunner, c: DomainEvent<"collection.changed">["payload"]): Promise<boolean> {
   const rows = await tx.$queryRawUnsafe<{ inserted: boolean }[]>(
-    `INSERT INTO "notifications"."Release" AS r ("collectionId", "artistId", "title", "listedAt")
-     VALUES ($1::uuid, $2::uuid, $3, now() AT TIME ZONE 'UTC')
-     ON CONFLICT ("collectionId") DO UPDATE SET "title" = EXCLUDED."title", "artistId" = EXCLUDED."artistId"
+    `INSERT INTO "notifications"."Release" AS r ("collectionId", "artistId", "title", "version", "listedAt")
+     VALUES ($1::uuid, $2::uuid, $3, $4, now() AT TIME ZONE 'UTC')
+     ON CONFLICT ("collectionId") DO UPDATE SET "title" = EXCLUDED."title", "artistId" = EXCLUDED."artistId",
+       "version" = EXCLUDED."version"
+     WHERE r."version" < EXCLUDED."version"
      RETURNING (r.xmax = 0) AS inserted`,
     c.collectionId,
     c.artistId,
     c.title,
+    c.version,
   );
   return rows[0]?.inserted === true;
 }

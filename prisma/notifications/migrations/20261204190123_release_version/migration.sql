@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "notifications"."Release" ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 0;
