@@ -13,6 +13,7 @@ import { startFakeExpo, type FakeExpo } from "../support/fakeExpo.ts";
 import { gql, register } from "../support/graphql.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { subscribe, wsClient } from "../support/ws.ts";
+import { signInAdmin } from "../support/admin.ts";
 import { inProcessNotifications, viewerWith } from "../support/inProcess.ts";
 import { device, expoToken, followed, knownUser, pushesOf, type Notifications } from "../support/notifications.ts";
 
@@ -282,8 +283,36 @@ describe("through the router", () => {
       expect((await count.next()).data).toEqual({ unreadNotificationCount: 0 });
       count.unsubscribe();
       received.unsubscribe();
+      // Both end upstream too.
+      await expect.poll(() => notifications.services.pubsub.handlerCount()).toBe(0);
     } finally {
       await ws.dispose();
     }
+  });
+
+  it("closes notification subscriptions with 4401 on a bad token, and at once when the account is blocked", async () => {
+    const url = stack.router!.url;
+    const bad = wsClient(url, { params: { authorization: "Bearer not-a-token" } });
+    subscribe(bad.client, `subscription { notificationReceived { id } }`);
+    expect((await bad.closed).code).toBe(4401);
+
+    const me = await register(url);
+    const ws = wsClient(url, { token: me.accessToken });
+    subscribe(ws.client, `subscription { unreadNotificationCount }`);
+    subscribe(ws.client, `subscription { notificationReceived { id } }`);
+    const notifications = stack.services.notifications as unknown as {
+      services: { pubsub: { handlerCount(): number } };
+    };
+    await expect.poll(() => notifications.services.pubsub.handlerCount()).toBe(2);
+    const admin = await signInAdmin(stack, url);
+    const blocked = await gql(
+      url,
+      `mutation ($id: ID!) { blockUser(input: { userId: $id }) { userErrors { code } } }`,
+      { id: me.id },
+      { token: admin.accessToken },
+    );
+    expect(blocked.data.blockUser.userErrors).toEqual([]);
+    expect((await ws.closed).code).toBe(4401);
+    await expect.poll(() => notifications.services.pubsub.handlerCount()).toBe(0);
   });
 });

@@ -141,14 +141,25 @@ export const resolvers: Resolvers<Context> = {
           await updates.return(undefined);
           throw err;
         });
-        return (async function* () {
-          try {
-            yield { count: now };
-            yield* updates;
-          } finally {
-            await updates.return(undefined);
-          }
-        })();
+        // Not an async generator: its return() would wait for the pending next(), i.e. for the
+        // next update, so an unsubscribe would leave the channel held until then.
+        let first: { count: number } | undefined = { count: now };
+        const iterator: AsyncIterableIterator<{ count: number }> = {
+          next: () => {
+            if (first) {
+              const value = first;
+              first = undefined;
+              return Promise.resolve({ value, done: false });
+            }
+            return updates.next() as Promise<IteratorResult<{ count: number }>>;
+          },
+          return: () => updates.return(undefined) as Promise<IteratorResult<{ count: number }>>,
+          throw: (err?: unknown) => updates.throw(err) as Promise<IteratorResult<{ count: number }>>,
+          [Symbol.asyncIterator]() {
+            return iterator;
+          },
+        };
+        return iterator;
       },
       resolve: (m: { count: number }) => m.count,
     },
