@@ -18,6 +18,7 @@ COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/library/package.json subgraphs/library/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
+COPY subgraphs/metrics/package.json subgraphs/metrics/
 # Dev dependencies included: prisma and graphql-codegen generate code below, and the migration
 # job drives Prisma's WebAssembly schema engine (a dev dependency). Install scripts stay off
 # except where pnpm-workspace.yaml allows them, so no native Prisma engine is downloaded.

@@ -11,6 +11,7 @@ import { buildSubgraph, type CreatedSubgraph, type OperationResult, type Request
 import { createCatalog, type CatalogConfig } from "../../subgraphs/catalog/src/service.ts";
 import { createLibrary } from "../../subgraphs/library/src/service.ts";
 import { createNotifications } from "../../subgraphs/notifications/src/service.ts";
+import { createMetrics } from "../../subgraphs/metrics/src/service.ts";
 import type { PushConfig } from "../../subgraphs/notifications/src/push/config.ts";
 import { sqlLog, subgraphTestConfig, testRedisPrefix } from "./config.ts";
 import { testKeys } from "./keys.ts";
@@ -124,5 +125,18 @@ export async function inProcessNotifications(opts: { push?: Partial<PushConfig> 
     push: opts.push,
   });
   const running = await inProcess(await createNotifications(config));
+  return { ...running, countSql: () => sql.reset() };
+}
+
+/** The metrics subgraph in process (its rollup job not running: tests call rollUp), counting its SQL. */
+export async function inProcessMetrics() {
+  const sql = sqlLog();
+  const config = await subgraphTestConfig("metrics", {
+    keys: testKeys(),
+    redisKeyPrefix: testRedisPrefix(),
+    onQuery: sql.onQuery,
+    mediaDir: "",
+  });
+  const running = await inProcess(await createMetrics({ ...config, rollupWorker: false }));
   return { ...running, countSql: () => sql.reset() };
 }

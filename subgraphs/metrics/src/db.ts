@@ -1,0 +1,13 @@
+// The metrics subgraph's Prisma client, on its own Postgres schema through the pg driver adapter.
+import { createPrismaClient, type DbOptions } from "@melodi/kit";
+import { PrismaClient } from "./generated/prisma/client.ts";
+
+export type Db = PrismaClient;
+export { Prisma } from "./generated/prisma/client.ts";
+export type { Play as PlayRow, SongRecord as SongRecordRow } from "./generated/prisma/client.ts";
+
+export type { DbOptions };
+
+export function createDb(opts: DbOptions): Db {
+  return createPrismaClient(PrismaClient, "metrics", opts);
+}

@@ -1,0 +1,40 @@
+// Metrics' events (kit/src/events.ts; README "Events between subgraphs"): what it keeps of
+// catalog's songs (the rules need a song's duration; hidden songs are never counted publicly),
+// and accounts that are gone. It produces nothing yet.
+import { defineEvents } from "@melodi/kit";
+import type {} from "../../catalog/src/events.ts";
+import type {} from "../../users/src/events.ts";
+
+export const events = defineEvents({
+  produces: [],
+  handlers: {
+    // Newest version wins: events may arrive out of order, twice, or from a back-fill.
+    async "song.changed"(event, tx) {
+      const s = event.payload;
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "metrics"."SongRecord" AS cur ("id", "collectionId", "artistIds", "genreIds", "durationMs", "listed", "version")
+         VALUES ($1::uuid, $2::uuid, $3::uuid[], $4::uuid[], $5, $6, $7)
+         ON CONFLICT ("id") DO UPDATE SET "collectionId" = EXCLUDED."collectionId", "artistIds" = EXCLUDED."artistIds",
+           "genreIds" = EXCLUDED."genreIds", "durationMs" = EXCLUDED."durationMs", "listed" = EXCLUDED."listed",
+           "version" = EXCLUDED."version"
+         WHERE cur."version" < EXCLUDED."version"`,
+        s.songId,
+        s.collectionId,
+        s.artistIds,
+        s.genreIds,
+        s.durationMs ?? 0,
+        s.listed,
+        s.version,
+      );
+    },
+    // A deleted account's listening goes with it (its plays stay counted in the rollups, which
+    // name no one).
+    async "user.deleted"(event, tx) {
+      await tx.$executeRawUnsafe(`DELETE FROM "metrics"."Play" WHERE "userId" = $1::uuid`, event.payload.userId);
+      await tx.$executeRawUnsafe(
+        `DELETE FROM "metrics"."ListeningEvent" WHERE "userId" = $1::uuid`,
+        event.payload.userId,
+      );
+    },
+  },
+});

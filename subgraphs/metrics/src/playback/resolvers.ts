@@ -1,0 +1,189 @@
+// trackPlayback: the app's listening reports, kept once each (by client id and time), turned
+// into plays by the rules (rules.ts) in the same transaction, with what the rollups must add.
+// A batch is validated whole first: one bad report refuses the batch, and nothing is written.
+import { isUuid, requireViewer } from "@melodi/kit";
+import { z } from "zod";
+import type { Context } from "../context.ts";
+import type { Resolvers } from "../generated/graphql.ts";
+import { fail } from "../errors.ts";
+import { parseInput } from "../validation.ts";
+import { advance, type PlayState } from "./rules.ts";
+
+export const MAX_BATCH = 100;
+/** Reports older than this are refused: a phone that was offline longer lost them. */
+export const ACCEPT_DAYS = 7;
+/** A device clock this far ahead is still taken as now. */
+const FUTURE_SLACK_MS = 60_000;
+/** A position this far past the song's length is rounding (the app's timer against the file's). */
+const POSITION_SLACK_MS = 2000;
+
+const trackInput = z.object({
+  events: z
+    .array(
+      z.object({
+        clientEventId: z
+          .string()
+          .min(1, { error: "Give the report an id." })
+          .max(100, { error: "At most 100 characters." }),
+        playbackId: z
+          .string()
+          .min(1, { error: "Give the playback an id." })
+          .max(100, { error: "At most 100 characters." }),
+        songId: z.string().refine(isUuid, { error: "Not a valid id." }),
+        kind: z.enum(["STARTED", "PROGRESS", "ENDED"]),
+        positionMs: z.number().int().min(0, { error: "Position must be 0 or more." }),
+        at: z
+          .date()
+          .refine((d) => d.getTime() <= Date.now() + FUTURE_SLACK_MS, { error: "The time is in the future." })
+          .refine((d) => d.getTime() >= Date.now() - ACCEPT_DAYS * 86400_000, {
+            error: `Reports older than ${ACCEPT_DAYS} days are not taken.`,
+          }),
+        device: z.string().max(100, { error: "At most 100 characters." }).nullish(),
+      }),
+    )
+    .min(1, { error: "Give at least one report." })
+    .max(MAX_BATCH, { error: `At most ${MAX_BATCH} reports at once.` }),
+});
+
+type Report = z.output<typeof trackInput>["events"][number];
+
+interface PlayRowState extends PlayState {
+  id: string;
+  playbackId: string;
+  songId: string;
+  durationMs: number;
+}
+
+export const resolvers: Resolvers<Context> = {
+  Mutation: {
+    async trackPlayback(_parent, { input }, ctx) {
+      const viewer = requireViewer(ctx.viewer);
+      const parsed = parseInput(trackInput, input);
+      if (!parsed.ok) return { accepted: null, duplicates: null, userErrors: parsed.userErrors };
+      const reports = parsed.value.events;
+
+      // What each report is about must exist, be listed, and fit it.
+      const songs = new Map(
+        (await ctx.db.songRecord.findMany({ where: { id: { in: [...new Set(reports.map((r) => r.songId))] } } })).map(
+          (s) => [s.id, s],
+        ),
+      );
+      const existing = new Map(
+        (
+          await ctx.db.play.findMany({
+            where: { userId: viewer.id, playbackId: { in: [...new Set(reports.map((r) => r.playbackId))] } },
+            select: { playbackId: true, songId: true },
+          })
+        ).map((p) => [p.playbackId, p.songId]),
+      );
+      const songOfPlayback = new Map(existing);
+      const errors = reports.flatMap((r, i) => {
+        const at = (field: string) => ["input", "events", String(i), field];
+        const song = songs.get(r.songId);
+        // A hidden song answers as an unknown one: nothing is counted for it.
+        if (!song?.listed || song.durationMs <= 0)
+          return [fail("SONG_NOT_FOUND", "No song with this id.", at("songId"))];
+        if (r.positionMs > song.durationMs + POSITION_SLACK_MS)
+          return [fail("INVALID_POSITION", "The position is past the song's end.", at("positionMs"))];
+        const known = songOfPlayback.get(r.playbackId);
+        if (known && known !== r.songId)
+          return [fail("PLAYBACK_MISMATCH", "This playback is of another song.", at("playbackId"))];
+        songOfPlayback.set(r.playbackId, r.songId);
+        return [];
+      });
+      if (errors.length) return { accepted: null, duplicates: null, userErrors: errors };
+
+      // The same report twice in one batch is one report.
+      const unique = [...new Map(reports.map((r) => [`${r.clientEventId}|${r.at.getTime()}`, r])).values()];
+      const accepted = await ctx.db.$transaction(async (tx) => {
+        const kept = await tx.$queryRawUnsafe<{ clientEventId: string; at: Date }[]>(
+          `INSERT INTO "metrics"."ListeningEvent" ("id", "at", "userId", "clientEventId", "playbackId", "songId", "kind", "positionMs", "device", "receivedAt")
+           SELECT gen_random_uuid(), e.at, $1::uuid, e.cid, e.pid, e.sid, e.kind::"metrics"."PlaybackKind", e.pos, e.dev, now() AT TIME ZONE 'UTC'
+           FROM unnest($2::timestamp[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[])
+             AS e(at, cid, pid, sid, kind, pos, dev)
+           ON CONFLICT ("userId", "clientEventId", "at") DO NOTHING
+           RETURNING "clientEventId", "at"`,
+          viewer.id,
+          unique.map((r) => r.at.toISOString()),
+          unique.map((r) => r.clientEventId),
+          unique.map((r) => r.playbackId),
+          unique.map((r) => r.songId),
+          unique.map((r) => r.kind),
+          unique.map((r) => r.positionMs),
+          unique.map((r) => r.device ?? null),
+        );
+        const keptKeys = new Set(kept.map((k) => `${k.clientEventId}|${new Date(k.at).getTime()}`));
+        const fresh = unique.filter((r) => keptKeys.has(`${r.clientEventId}|${r.at.getTime()}`));
+        if (fresh.length) await applyToPlays(tx, viewer.id, fresh, songs);
+        return fresh.length;
+      });
+      return { accepted, duplicates: reports.length - accepted, userErrors: [] };
+    },
+  },
+};
+
+type Tx = Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0];
+
+/**
+ * The new reports' playbacks, locked (made first if new, so two requests about one new playback
+ * meet on one row), advanced by the rules, written back with what the rollups must add.
+ */
+async function applyToPlays(tx: Tx, userId: string, fresh: Report[], songs: Map<string, { durationMs: number }>) {
+  const byPlayback = new Map<string, Report[]>();
+  for (const r of fresh) byPlayback.set(r.playbackId, [...(byPlayback.get(r.playbackId) ?? []), r]);
+  const ids = [...byPlayback.keys()];
+  const first = ids.map((id) => byPlayback.get(id)![0]!);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "metrics"."Play" ("id", "userId", "playbackId", "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs")
+     SELECT gen_random_uuid(), $1::uuid, p.pid, p.sid, p.duration, p.at, p.at, 0
+     FROM unnest($2::text[], $3::uuid[], $4::int[], $5::timestamp[]) AS p(pid, sid, duration, at)
+     ON CONFLICT ("userId", "playbackId") DO NOTHING`,
+    userId,
+    ids,
+    first.map((r) => r.songId),
+    first.map((r) => songs.get(r.songId)!.durationMs),
+    first.map((r) => r.at.toISOString()),
+  );
+  const plays = await tx.$queryRawUnsafe<PlayRowState[]>(
+    `SELECT "id"::text AS id, "playbackId", "songId"::text AS "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs",
+       "countedAt", "completed", "ended", "skipped"
+     FROM "metrics"."Play" WHERE "userId" = $1::uuid AND "playbackId" = ANY($2::text[]) FOR UPDATE`,
+    userId,
+    ids,
+  );
+  const now = new Date();
+  const updates: (PlayState & { id: string })[] = [];
+  const deltas: { songId: string; day: string; plays: number; completions: number; skips: number }[] = [];
+  for (const play of plays) {
+    // A row just made is a playback with nothing heard yet: the same as none.
+    const { state, delta } = advance(play, byPlayback.get(play.playbackId)!, play.durationMs, now);
+    updates.push({ id: play.id, ...state });
+    if (delta.plays || delta.completions || delta.skips)
+      deltas.push({ songId: play.songId, day: state.countedAt!.toISOString().slice(0, 10), ...delta });
+  }
+  await tx.$executeRawUnsafe(
+    `UPDATE "metrics"."Play" p SET "startedAt" = u.started, "lastAt" = u.last, "maxPositionMs" = u.pos, "countedAt" = u.counted,
+       "completed" = u.completed, "ended" = u.ended, "skipped" = u.skipped
+     FROM unnest($1::uuid[], $2::timestamp[], $3::timestamp[], $4::int[], $5::timestamp[], $6::bool[], $7::bool[], $8::bool[])
+       AS u(id, started, last, pos, counted, completed, ended, skipped)
+     WHERE p."id" = u.id`,
+    updates.map((u) => u.id),
+    updates.map((u) => u.startedAt.toISOString()),
+    updates.map((u) => u.lastAt.toISOString()),
+    updates.map((u) => u.maxPositionMs),
+    updates.map((u) => u.countedAt?.toISOString() ?? null),
+    updates.map((u) => u.completed),
+    updates.map((u) => u.ended),
+    updates.map((u) => u.skipped),
+  );
+  if (deltas.length)
+    await tx.$executeRawUnsafe(
+      `INSERT INTO "metrics"."PlayDelta" ("songId", "day", "plays", "completions", "skips")
+       SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[], $4::int[], $5::int[])`,
+      deltas.map((d) => d.songId),
+      deltas.map((d) => d.day),
+      deltas.map((d) => d.plays),
+      deltas.map((d) => d.completions),
+      deltas.map((d) => d.skips),
+    );
+}

@@ -1,0 +1,64 @@
+// Metrics through the router on real services: an artist publishes in catalog, catalog's
+// song.changed reaches metrics through the outbox and metrics' queue, a listener reports a listen
+// through the router, the rollup runs, and the song's playCount (catalog's Song, extended by
+// metrics) and the listener's recentlyPlayed (users' User, extended by metrics) show it.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { rollUp } from "../../subgraphs/metrics/src/rollups/rollup.ts";
+import type { Db } from "../../subgraphs/metrics/src/db.ts";
+import { accountWithRole, publishedAlbum } from "../support/catalog.ts";
+import { gql, register } from "../support/graphql.ts";
+import { startStack, type Stack } from "../support/stack.ts";
+import { until } from "../support/wait.ts";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ router: true });
+});
+afterAll(() => stack?.stop());
+
+it("a listen reported through the router shows as the song's play count and in the listener's history", async () => {
+  const url = stack.router!.url;
+  const db = (stack.services.metrics as unknown as { services: { db: Db } }).services.db;
+  const artist = await accountWithRole(stack, url, "ARTIST");
+  const album = await publishedAlbum(url, artist.accessToken, 2);
+  const [songId] = album.songIds;
+  await until(
+    async () => (await db.songRecord.count({ where: { id: { in: album.songIds }, listed: true } })) === 2,
+    "metrics learning of the published songs",
+  );
+  const listener = await register(url);
+  const playbackId = randomUUID();
+  const reports = [0, 30_000, 150_000].map((positionMs, i) => ({
+    clientEventId: `${playbackId}:${i}`,
+    playbackId,
+    songId,
+    kind: i === 0 ? "STARTED" : "PROGRESS",
+    positionMs,
+    at: new Date(Date.now() - (3 - i) * 1000).toISOString(),
+    device: "phone",
+  }));
+  const tracked = await gql(
+    url,
+    `mutation ($e: [PlaybackEventInput!]!) { trackPlayback(input: { events: $e }) { accepted duplicates userErrors { code } } }`,
+    { e: reports },
+    { token: listener.accessToken },
+  );
+  expect(tracked.data.trackPlayback).toEqual({ accepted: 3, duplicates: 0, userErrors: [] });
+  await rollUp(db);
+
+  const seen = await gql(
+    url,
+    `query ($id: ID!) {
+      song(id: $id) { title playCount }
+      me { recentlyPlayed { edges { node { completed song { id title } } } } }
+    }`,
+    { id: songId },
+    { token: listener.accessToken },
+  );
+  expect(seen.errors).toBeUndefined();
+  expect(seen.data).toEqual({
+    song: { title: "Track 1", playCount: 1 },
+    me: { recentlyPlayed: { edges: [{ node: { completed: true, song: { id: songId, title: "Track 1" } } }] } },
+  });
+});
