@@ -4,7 +4,11 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
-export type { Play as PlayRow, SongRecord as SongRecordRow } from "./generated/prisma/client.ts";
+export type {
+  Play as PlayRow,
+  SongRecord as SongRecordRow,
+  Ranking as RankingRow,
+} from "./generated/prisma/client.ts";
 
 export type { DbOptions };
 

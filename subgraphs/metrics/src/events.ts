@@ -1,5 +1,6 @@
 // Metrics' events (kit/src/events.ts; README "Events between subgraphs"): what it keeps of
-// catalog's songs (the rules need a song's duration; hidden songs are never counted publicly),
+// catalog's songs and artists (the rules need a song's duration; hidden songs and artists are
+// never counted publicly or ranked),
 // and accounts that are gone. It produces nothing yet.
 import { defineEvents } from "@melodi/kit";
 import type {} from "../../catalog/src/events.ts";
@@ -25,6 +26,18 @@ export const events = defineEvents({
         s.durationMs ?? 0,
         s.listed,
         s.version,
+      );
+    },
+    async "artist.changed"(event, tx) {
+      const a = event.payload;
+      await tx.$executeRawUnsafe(
+        `INSERT INTO "metrics"."ArtistRecord" AS cur ("id", "name", "listed", "version") VALUES ($1::uuid, $2, $3, $4)
+         ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name", "listed" = EXCLUDED."listed", "version" = EXCLUDED."version"
+         WHERE cur."version" < EXCLUDED."version"`,
+        a.artistId,
+        a.name,
+        a.listed,
+        a.version,
       );
     },
     // A deleted account's listening goes with it (its plays stay counted in the rollups, which

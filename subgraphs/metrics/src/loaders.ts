@@ -13,6 +13,16 @@ export function createLoaders(db: Db) {
         ids,
       ),
     ),
+    /** Each listed artist's distinct listeners over the last 28 days (hidden or unknown: null). */
+    artistListeners: byIds<{ id: string; listeners: number }>((ids) =>
+      db.$queryRawUnsafe(
+        `SELECT a."id"::text AS id,
+           (SELECT count(*)::int FROM "metrics"."ArtistListener" l
+            WHERE l."artistId" = a."id" AND l."lastDay" > (now() AT TIME ZONE 'UTC')::date - 28) AS listeners
+         FROM "metrics"."ArtistRecord" a WHERE a."id" = ANY($1::uuid[]) AND a."listed"`,
+        ids,
+      ),
+    ),
   };
 }
 

@@ -21,6 +21,8 @@ import { createLoaders } from "./loaders.ts";
 import { resolvers as playback } from "./playback/resolvers.ts";
 import { resolvers as history } from "./history/resolvers.ts";
 import { resolvers as songs } from "./songs/resolvers.ts";
+import { resolvers as artists } from "./artists/resolvers.ts";
+import { resolvers as rankings } from "./rankings/resolvers.ts";
 import { startRollups } from "./rollups/rollup.ts";
 
 export type MetricsConfig = ServiceConfig & {
@@ -56,6 +58,8 @@ export async function createMetrics(
     room("./playback/playback.graphql", playback),
     room("./history/history.graphql", history),
     room("./songs/songs.graphql", songs),
+    room("./artists/artists.graphql", artists),
+    room("./rankings/rankings.graphql", rankings),
   ];
 
   return {

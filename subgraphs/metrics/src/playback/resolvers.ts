@@ -128,7 +128,12 @@ type Tx = Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0];
  * The new reports' playbacks, locked (made first if new, so two requests about one new playback
  * meet on one row), advanced by the rules, written back with what the rollups must add.
  */
-async function applyToPlays(tx: Tx, userId: string, fresh: Report[], songs: Map<string, { durationMs: number }>) {
+async function applyToPlays(
+  tx: Tx,
+  userId: string,
+  fresh: Report[],
+  songs: Map<string, { durationMs: number; artistIds: string[]; genreIds: string[] }>,
+) {
   const byPlayback = new Map<string, Report[]>();
   for (const r of fresh) byPlayback.set(r.playbackId, [...(byPlayback.get(r.playbackId) ?? []), r]);
   const ids = [...byPlayback.keys()];
@@ -178,9 +183,16 @@ async function applyToPlays(tx: Tx, userId: string, fresh: Report[], songs: Map<
   );
   if (deltas.length)
     await tx.$executeRawUnsafe(
-      `INSERT INTO "metrics"."PlayDelta" ("songId", "day", "plays", "completions", "skips")
-       SELECT * FROM unnest($1::uuid[], $2::date[], $3::int[], $4::int[], $5::int[])`,
+      // A song's artists and genres travel as comma-joined lists (unnest cannot take ragged arrays).
+      `INSERT INTO "metrics"."PlayDelta" ("songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips")
+       SELECT d.song, $1::uuid, coalesce(string_to_array(nullif(d.artists, ''), ',')::uuid[], '{}'),
+         coalesce(string_to_array(nullif(d.genres, ''), ',')::uuid[], '{}'), d.day, d.plays, d.completions, d.skips
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::date[], $6::int[], $7::int[], $8::int[])
+         AS d(song, artists, genres, day, plays, completions, skips)`,
+      userId,
       deltas.map((d) => d.songId),
+      deltas.map((d) => songs.get(d.songId)?.artistIds.join(",") ?? ""),
+      deltas.map((d) => songs.get(d.songId)?.genreIds.join(",") ?? ""),
       deltas.map((d) => d.day),
       deltas.map((d) => d.plays),
       deltas.map((d) => d.completions),

@@ -4,12 +4,18 @@
 // reads raw events or plays.
 import type { Jobs } from "@melodi/kit";
 import type { Db } from "../db.ts";
+import { computeRankings } from "../rankings/compute.ts";
 
 export const ROLLUP_QUEUE = "metrics-rollup";
 export const EVERY_MINUTE = { every: 60_000 } as const;
 const BATCH = 10_000;
 
-/** Folds pending deltas into the daily rollups; returns how many deltas it took. */
+/**
+ * Folds pending deltas into every rollup, in one statement (data-modifying CTEs: the deltas
+ * taken are deleted only if every rollup is written); returns how many deltas it took. A play's
+ * artists are every credited one; a song in several genres counts in each. Listener tables get
+ * a row on a play (plays = 1), never on a completion or skip alone.
+ */
 export async function rollUp(db: Db): Promise<number> {
   let taken = 0;
   for (;;) {
@@ -17,17 +23,49 @@ export async function rollUp(db: Db): Promise<number> {
       `WITH taken AS (
          DELETE FROM "metrics"."PlayDelta" WHERE "id" IN (
            SELECT "id" FROM "metrics"."PlayDelta" ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING "songId", "day", "plays", "completions", "skips"),
-       sums AS (
-         SELECT "songId", "day", sum("plays")::int AS p, sum("completions")::int AS c, sum("skips")::int AS s
-         FROM taken GROUP BY 1, 2),
-       up AS (
+         RETURNING "songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips"),
+       by_artist AS (SELECT a AS "artistId", t.* FROM taken t, unnest(t."artistIds") AS a),
+       by_genre AS (SELECT g AS "genreId", t.* FROM taken t, unnest(t."genreIds") AS g),
+       song_daily AS (
          INSERT INTO "metrics"."SongDaily" AS d ("songId", "day", "plays", "completions", "skips")
-         SELECT "songId", "day", p, c, s FROM sums
+         SELECT "songId", "day", sum("plays"), sum("completions"), sum("skips") FROM taken GROUP BY 1, 2
          ON CONFLICT ("songId", "day") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays",
-           "completions" = d."completions" + EXCLUDED."completions", "skips" = d."skips" + EXCLUDED."skips"
-         RETURNING 1)
-       SELECT (SELECT count(*) FROM taken)::int AS n, (SELECT count(*) FROM up)::int AS written`,
+           "completions" = d."completions" + EXCLUDED."completions", "skips" = d."skips" + EXCLUDED."skips"),
+       new_listeners AS (
+         INSERT INTO "metrics"."ArtistListenerDay" ("artistId", "day", "userId")
+         SELECT DISTINCT "artistId", "day", "userId" FROM by_artist WHERE "plays" > 0
+         ON CONFLICT DO NOTHING
+         RETURNING "artistId", "day"),
+       artist_daily AS (
+         INSERT INTO "metrics"."ArtistDaily" AS d ("artistId", "day", "plays", "completions", "skips", "listeners")
+         SELECT a."artistId", a."day", a.p, a.c, a.s, coalesce(l.n, 0)
+         FROM (SELECT "artistId", "day", sum("plays") AS p, sum("completions") AS c, sum("skips") AS s FROM by_artist GROUP BY 1, 2) a
+         LEFT JOIN (SELECT "artistId", "day", count(*) AS n FROM new_listeners GROUP BY 1, 2) l USING ("artistId", "day")
+         ON CONFLICT ("artistId", "day") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays",
+           "completions" = d."completions" + EXCLUDED."completions", "skips" = d."skips" + EXCLUDED."skips",
+           "listeners" = d."listeners" + EXCLUDED."listeners"),
+       artist_listener AS (
+         INSERT INTO "metrics"."ArtistListener" AS l ("artistId", "userId", "lastDay")
+         SELECT "artistId", "userId", max("day") FROM by_artist WHERE "plays" > 0 GROUP BY 1, 2
+         ON CONFLICT ("artistId", "userId") DO UPDATE SET "lastDay" = greatest(l."lastDay", EXCLUDED."lastDay")),
+       genre_song AS (
+         INSERT INTO "metrics"."GenreSongDaily" AS d ("genreId", "songId", "day", "plays")
+         SELECT "genreId", "songId", "day", sum("plays") FROM by_genre GROUP BY 1, 2, 3 HAVING sum("plays") <> 0
+         ON CONFLICT ("genreId", "day", "songId") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"),
+       genre_artist AS (
+         INSERT INTO "metrics"."GenreArtistDaily" AS d ("genreId", "artistId", "day", "plays")
+         SELECT g, a, "day", sum("plays") FROM taken, unnest("genreIds") AS g, unnest("artistIds") AS a
+         GROUP BY 1, 2, 3 HAVING sum("plays") <> 0
+         ON CONFLICT ("genreId", "day", "artistId") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"),
+       user_daily AS (
+         INSERT INTO "metrics"."UserDaily" AS d ("userId", "day", "plays")
+         SELECT "userId", "day", sum("plays") FROM taken GROUP BY 1, 2 HAVING sum("plays") > 0
+         ON CONFLICT ("userId", "day") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"),
+       user_monthly AS (
+         INSERT INTO "metrics"."UserMonthly" AS d ("userId", "month", "plays")
+         SELECT "userId", date_trunc('month', "day")::date, sum("plays") FROM taken GROUP BY 1, 2 HAVING sum("plays") > 0
+         ON CONFLICT ("userId", "month") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays")
+       SELECT count(*)::int AS n FROM taken`,
       BATCH,
     );
     taken += row?.n ?? 0;
@@ -35,8 +73,16 @@ export async function rollUp(db: Db): Promise<number> {
   }
 }
 
-/** The worker and its schedule (one schedule however many replicas upsert it). */
+export const EVERY_5_MINUTES = { every: 5 * 60_000 } as const;
+
+/**
+ * The worker and its schedules (one each however many replicas upsert them): the rollups every
+ * minute, the rankings every 5 minutes.
+ */
 export async function startRollups(db: Db, jobs: Jobs): Promise<void> {
-  jobs.worker(ROLLUP_QUEUE, async () => ({ taken: await rollUp(db) }));
+  jobs.worker(ROLLUP_QUEUE, async (job) =>
+    job.name === "rankings" ? { ranked: await computeRankings(db) } : { taken: await rollUp(db) },
+  );
   await jobs.schedule(ROLLUP_QUEUE, "rollup", EVERY_MINUTE);
+  await jobs.schedule(ROLLUP_QUEUE, "rankings", EVERY_5_MINUTES);
 }

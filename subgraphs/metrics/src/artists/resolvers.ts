@@ -1,0 +1,12 @@
+// Artist.monthlyListeners: listeners whose last day with the artist is within 28 days, counted
+// on ArtistListener's index (one statement per page of artists, loaders.ts).
+import type { Context } from "../context.ts";
+import type { Resolvers } from "../generated/graphql.ts";
+
+export const resolvers: Resolvers<Context> = {
+  Artist: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    monthlyListeners: async (artist, _args, ctx) =>
+      (await ctx.loaders.artistListeners.load(artist.id))?.listeners ?? null,
+  },
+};

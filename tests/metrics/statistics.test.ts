@@ -1,0 +1,112 @@
+// What the rollups give, in process on the real database: monthly listeners, trending songs and
+// top artists (overall and per genre, time-decayed), hidden content never counted or ranked.
+// Rankings are recomputed over the whole (shared) database, so assertions compare this file's
+// own songs and use genres of its own.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rollUp } from "../../subgraphs/metrics/src/rollups/rollup.ts";
+import { computeRankings } from "../../subgraphs/metrics/src/rankings/compute.ts";
+import { inProcessMetrics, viewerWith } from "../support/inProcess.ts";
+import { artist, play, song, type Metrics } from "../support/metrics.ts";
+
+let m: Metrics;
+beforeAll(async () => {
+  m = await inProcessMetrics();
+});
+afterAll(() => m.stop());
+
+const listener = () => viewerWith("USER") as { id: string; role: "USER" };
+const entity = async (typename: string, id: string, fields: string) => {
+  const res = await m.query(
+    `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { ${fields} } } }`,
+    {
+      r: [{ __typename: typename, id }],
+    },
+  );
+  expect(res.errors).toBeUndefined();
+  return res.data!._entities[0];
+};
+
+describe("monthly listeners", () => {
+  it("are the distinct listeners of the artist's songs over the last 28 days", async () => {
+    const a = await artist(m);
+    const featured = await artist(m);
+    const [one, two] = [await song(m, { artistIds: [a] }), await song(m, { artistIds: [a, featured] })];
+    const [x, y] = [listener(), listener()];
+    await play(m, x, one);
+    await play(m, x, two);
+    await play(m, x, one);
+    await play(m, y, two);
+    await rollUp(m.services.db);
+    expect(await entity("Artist", a, "monthlyListeners")).toEqual({ monthlyListeners: 2 });
+    expect(await entity("Artist", featured, "monthlyListeners")).toEqual({ monthlyListeners: 2 });
+    // Someone who last listened 30 days ago no longer counts (the rollup's record of them).
+    await m.services.db.artistListener.create({
+      data: { artistId: a, userId: randomUUID(), lastDay: new Date(Date.now() - 30 * 86400_000) },
+    });
+    expect(await entity("Artist", a, "monthlyListeners")).toEqual({ monthlyListeners: 2 });
+    const daily = await m.services.db.artistDaily.findMany({ where: { artistId: a } });
+    expect(daily).toEqual([expect.objectContaining({ plays: 4, listeners: 2 })]);
+  });
+
+  it("are null for an artist not listed", async () => {
+    const hidden = await artist(m, { listed: false });
+    const s = await song(m, { artistIds: [hidden] });
+    await play(m, listener(), s);
+    await rollUp(m.services.db);
+    expect(await entity("Artist", hidden, "monthlyListeners")).toEqual({ monthlyListeners: null });
+  });
+});
+
+describe("rankings", () => {
+  const TRENDING = `query ($g: ID, $first: Int, $after: String) {
+    trendingSongs(genreId: $g, first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { node { rank score song { id } } } } }`;
+  const TOP = `query ($g: ID) { topArtists(genreId: $g) { edges { node { rank artist { id } } } } }`;
+
+  it("rank a genre's songs and artists by plays, recent ones weighing more, hidden ones left out", async () => {
+    const genre = randomUUID();
+    const [a, b] = [await artist(m), await artist(m)];
+    const [hot, warm, hidden] = [
+      await song(m, { artistIds: [a], genreIds: [genre] }),
+      await song(m, { artistIds: [b], genreIds: [genre] }),
+      await song(m, { artistIds: [b], genreIds: [genre] }),
+    ];
+    for (let i = 0; i < 3; i++) await play(m, listener(), hot);
+    for (let i = 0; i < 2; i++) await play(m, listener(), warm);
+    for (let i = 0; i < 9; i++) await play(m, listener(), hidden);
+    await rollUp(m.services.db);
+    // Many plays of `warm` three weeks ago (as the rollups keep them): they weigh 1/8 each.
+    const old = new Date(Date.now() - 21 * 86400_000);
+    await m.services.db.genreSongDaily.create({ data: { genreId: genre, songId: warm, day: old, plays: 7 } });
+    await song(m, { id: hidden, artistIds: [b], genreIds: [genre], listed: false });
+    await computeRankings(m.services.db);
+
+    const res = await m.query(TRENDING, { g: genre, first: 1 });
+    expect(res.errors).toBeUndefined();
+    const first = res.data!.trendingSongs;
+    expect(first.edges.map((e: any) => [e.node.rank, e.node.song.id])).toEqual([[1, hot]]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const next = await m.query(TRENDING, { g: genre, first: 10, after: first.pageInfo.endCursor });
+    // 2 recent + 7 × 1/8 = 2.875 < 3; the hidden song (9 plays) is not there at all.
+    expect(next.data!.trendingSongs.edges.map((e: any) => e.node.song.id)).toEqual([warm]);
+    expect(next.data!.trendingSongs.edges[0].node.score).toBeCloseTo(2.875, 2);
+
+    // Artists in the genre: b 2 + 9 (plays made while the song was listed: no new one can be
+    // reported for a hidden song), a 3.
+    const top = await m.query(TOP, { g: genre });
+    expect(top.data!.topArtists.edges.map((e: any) => e.node.artist.id)).toEqual([b, a]);
+  });
+
+  it("rank overall too, and answer an unknown genre with an empty list", async () => {
+    const s = await song(m);
+    for (let i = 0; i < 60; i++) await play(m, listener(), s);
+    await rollUp(m.services.db);
+    await computeRankings(m.services.db);
+    const overall = await m.query(TRENDING, { first: 100 });
+    expect(overall.data!.trendingSongs.edges.map((e: any) => e.node.song.id)).toContain(s);
+    for (const g of [randomUUID(), "not-an-id"]) {
+      const none = await m.query(TRENDING, { g });
+      expect(none.data!.trendingSongs.edges).toEqual([]);
+    }
+  });
+});
