@@ -62,3 +62,44 @@ it("a listen reported through the router shows as the song's play count and in t
     me: { recentlyPlayed: { edges: [{ node: { completed: true, song: { id: songId, title: "Track 1" } } }] } },
   });
 });
+
+it("gives an artist's statistics to its managers through the router (catalog says who manages), FORBIDDEN to others", async () => {
+  const url = stack.router!.url;
+  const db = (stack.services.metrics as unknown as { services: { db: Db } }).services.db;
+  const manager = await accountWithRole(stack, url, "ARTIST");
+  const album = await publishedAlbum(url, manager.accessToken, 1);
+  await until(
+    async () => (await db.songRecord.count({ where: { id: album.songIds[0], listed: true } })) === 1,
+    "metrics learning of the song",
+  );
+  const fan = await register(url);
+  const playbackId = randomUUID();
+  const tracked = await gql(
+    url,
+    `mutation ($e: [PlaybackEventInput!]!) { trackPlayback(input: { events: $e }) { accepted } }`,
+    {
+      e: [
+        {
+          clientEventId: "1",
+          playbackId,
+          songId: album.songIds[0],
+          kind: "PROGRESS",
+          positionMs: 60_000,
+          at: new Date().toISOString(),
+        },
+      ],
+    },
+    { token: fan.accessToken },
+  );
+  expect(tracked.data.trackPlayback.accepted).toBe(1);
+  await rollUp(db);
+  const STATS = `query ($id: ID!) { artist(id: $id) { name statistics(days: 7) { plays days { plays } } } }`;
+  const mine = await gql(url, STATS, { id: album.artist.id }, { token: manager.accessToken });
+  expect(mine.errors).toBeUndefined();
+  expect(mine.data.artist.statistics.plays).toBe(1);
+  expect(mine.data.artist.statistics.days).toHaveLength(7);
+  const theirs = await gql(url, STATS, { id: album.artist.id }, { token: fan.accessToken });
+  expect(theirs.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  // The artist is still there for them: only the statistics are refused.
+  expect(theirs.data.artist).toEqual({ name: album.artist.name, statistics: null });
+});

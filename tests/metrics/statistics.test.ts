@@ -110,3 +110,110 @@ describe("rankings", () => {
     }
   });
 });
+
+describe("an artist's statistics", () => {
+  const STATS = `query ($r: [_Any!]!, $days: Int) { _entities(representations: $r) { ... on Artist {
+    statistics(days: $days) { plays completionRate skipRate days { day plays listeners completionRate skipRate } topSongs(first: 2) { plays song { id } } } } } }`;
+
+  it("give managers and admins daily series with rates and top songs", async () => {
+    const a = await artist(m);
+    const [hit, other] = [await song(m, { artistIds: [a] }), await song(m, { artistIds: [a] })];
+    const [x, y] = [listener(), listener()];
+    await play(m, x, hit, 170_000); // completed
+    await play(m, y, hit, 10_000);
+    await play(m, x, other, 10_000);
+    await rollUp(m.services.db);
+    const res = await m.query(
+      STATS,
+      { r: [{ __typename: "Artist", id: a, viewerCanManage: true }], days: 7 },
+      { viewer: listener() },
+    );
+    expect(res.errors).toBeUndefined();
+    const s = res.data!._entities[0].statistics;
+    expect(s.plays).toBe(3);
+    expect(s.completionRate).toBeCloseTo(1 / 3, 5);
+    expect(s.days).toHaveLength(7);
+    expect(s.days.slice(0, 6).every((d: any) => d.plays === 0 && d.completionRate === null)).toBe(true);
+    expect(s.days[6]).toMatchObject({ day: new Date().toISOString().slice(0, 10), plays: 3, listeners: 2 });
+    expect(s.topSongs).toEqual([
+      { plays: 2, song: { id: hit } },
+      { plays: 1, song: { id: other } },
+    ]);
+  });
+
+  it("are FORBIDDEN to anyone else, and need a span from 1 to 366 days", async () => {
+    const a = await artist(m);
+    const denied = await m.query(
+      STATS,
+      { r: [{ __typename: "Artist", id: a, viewerCanManage: false }] },
+      { viewer: listener() },
+    );
+    expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    // The artist itself is still there: only the field is refused.
+    expect(denied.data!._entities[0]).toEqual({ statistics: null });
+    const signedOut = await m.query(STATS, { r: [{ __typename: "Artist", id: a, viewerCanManage: false }] });
+    expect(signedOut.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    for (const days of [0, 367]) {
+      const bad = await m.query(
+        STATS,
+        { r: [{ __typename: "Artist", id: a, viewerCanManage: true }], days },
+        { viewer: listener() },
+      );
+      expect(bad.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+  });
+});
+
+describe("the platform's statistics", () => {
+  const PLATFORM = `query ($days: Int, $months: Int) { platformStatistics(days: $days, months: $months) {
+    dailyActiveUsers { day value } dailyPlays { day value } monthlyActiveUsers { month value } monthlyPlays { month value }
+    playsPerUser { minPlays maxPlays users } topSongs(first: 100) { plays song { id } } topArtists(first: 100) { plays artist { id } } } }`;
+
+  it("give admins active users, plays, plays per user and top content as series", async () => {
+    const before = (await m.query(PLATFORM, { days: 3, months: 2 }, { viewer: viewerWith("ADMIN") })).data!
+      .platformStatistics;
+    const a = await artist(m);
+    const s = await song(m, { artistIds: [a] });
+    const [x, y] = [listener(), listener()];
+    for (let i = 0; i < 3; i++) await play(m, x, s);
+    await play(m, y, s);
+    await rollUp(m.services.db);
+    const res = await m.query(PLATFORM, { days: 3, months: 2 }, { viewer: viewerWith("ADMIN") });
+    expect(res.errors).toBeUndefined();
+    const after = res.data!.platformStatistics;
+    const todayOf = (series: any[]) => series.at(-1).value;
+    expect(after.dailyActiveUsers).toHaveLength(3);
+    // (Other test files may play meanwhile: at least ours.)
+    expect(todayOf(after.dailyActiveUsers) - todayOf(before.dailyActiveUsers)).toBeGreaterThanOrEqual(2);
+    expect(todayOf(after.dailyPlays) - todayOf(before.dailyPlays)).toBeGreaterThanOrEqual(4);
+    expect(after.monthlyActiveUsers.map((v: any) => v.month)).toEqual(
+      before.monthlyActiveUsers.map((v: any) => v.month),
+    );
+    expect(todayOf(after.monthlyPlays) - todayOf(before.monthlyPlays)).toBeGreaterThanOrEqual(4);
+    expect(after.playsPerUser.map((b: any) => [b.minPlays, b.maxPlays])).toEqual([
+      [1, 1],
+      [2, 5],
+      [6, 20],
+      [21, 100],
+      [101, null],
+    ]);
+    // A listener only ever moves up a bucket, so the total is what grows by ours (x and y).
+    const users = (b: any[]) => b.reduce((sum, x) => sum + x.users, 0);
+    expect(users(after.playsPerUser) - users(before.playsPerUser)).toBeGreaterThanOrEqual(2);
+    expect(after.topSongs).toContainEqual({ plays: 4, song: { id: s } });
+    expect(after.topArtists).toContainEqual({ plays: 4, artist: { id: a } });
+  });
+
+  it("are FORBIDDEN to listeners and artists, and refuse spans out of bounds", async () => {
+    for (const role of ["USER", "ARTIST"] as const) {
+      const res = await m.query(PLATFORM, {}, { viewer: viewerWith(role) });
+      expect(res.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      expect(res.data?.platformStatistics ?? null).toBeNull();
+    }
+    expect((await m.query(PLATFORM, {}, { viewer: null })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    for (const v of [{ days: 0 }, { days: 400 }, { months: 0 }, { months: 37 }]) {
+      const res = await m.query(PLATFORM, v, { viewer: viewerWith("ADMIN") });
+      expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+  });
+});

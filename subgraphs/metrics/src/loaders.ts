@@ -2,6 +2,20 @@
 import { byIds } from "@melodi/kit";
 import type { Db } from "./db.ts";
 
+/** One answer per key for the request (three fields of one artist's statistics ask the same). */
+function once<T>(load: (key: string) => Promise<T>): { load(key: string): Promise<T> } {
+  const answers = new Map<string, Promise<T>>();
+  return {
+    load(key) {
+      const known = answers.get(key);
+      if (known) return known;
+      const answer = load(key);
+      answers.set(key, answer);
+      return answer;
+    },
+  };
+}
+
 export function createLoaders(db: Db) {
   return {
     /** Each listed song's plays from the rollups (unknown or hidden songs: no row, so null). */
@@ -23,6 +37,18 @@ export function createLoaders(db: Db) {
         ids,
       ),
     ),
+    /** An artist's plays, completions and skips over the last n days, keyed "artistId|days". */
+    artistTotals: once(async (key) => {
+      const [artistId, days] = key.split("|");
+      const [row] = await db.$queryRawUnsafe<{ plays: number; completions: number; skips: number }[]>(
+        `SELECT coalesce(sum("plays"), 0)::int AS plays, coalesce(sum("completions"), 0)::int AS completions,
+           coalesce(sum("skips"), 0)::int AS skips
+         FROM "metrics"."ArtistDaily" WHERE "artistId" = $1::uuid AND "day" > (now() AT TIME ZONE 'UTC')::date - $2::int`,
+        artistId,
+        Number(days),
+      );
+      return row!;
+    }),
   };
 }
 

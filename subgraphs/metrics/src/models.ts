@@ -4,3 +4,24 @@ export type { PlayRow, RankingRow } from "./db.ts";
 export interface EntityRef {
   id: string;
 }
+
+/** What ArtistStatistics' resolvers get: the artist and the span in days. */
+export interface ArtistSpan {
+  artistId: string;
+  days: number;
+}
+
+/** What PlatformStatistics' resolvers get: the spans. */
+export interface PlatformSpan {
+  days: number;
+  months: number;
+}
+
+/**
+ * An artist as the router sends it: with catalog's viewerCanManage when a field @requires it
+ * (the router fetches it from catalog for the signed-in user; only the router reaches us).
+ */
+export interface ArtistRef {
+  id: string;
+  viewerCanManage?: boolean;
+}

@@ -23,6 +23,7 @@ import { resolvers as history } from "./history/resolvers.ts";
 import { resolvers as songs } from "./songs/resolvers.ts";
 import { resolvers as artists } from "./artists/resolvers.ts";
 import { resolvers as rankings } from "./rankings/resolvers.ts";
+import { resolvers as statistics } from "./statistics/resolvers.ts";
 import { startRollups } from "./rollups/rollup.ts";
 
 export type MetricsConfig = ServiceConfig & {
@@ -60,6 +61,7 @@ export async function createMetrics(
     room("./songs/songs.graphql", songs),
     room("./artists/artists.graphql", artists),
     room("./rankings/rankings.graphql", rankings),
+    room("./statistics/statistics.graphql", statistics),
   ];
 
   return {

@@ -5,7 +5,8 @@ import type { Resolvers } from "../generated/graphql.ts";
 
 export const resolvers: Resolvers<Context> = {
   Artist: {
-    __resolveReference: (ref) => ({ id: ref.id }),
+    // Kept whole: a representation for `statistics` carries viewerCanManage.
+    __resolveReference: (ref) => ref,
     monthlyListeners: async (artist, _args, ctx) =>
       (await ctx.loaders.artistListeners.load(artist.id))?.listeners ?? null,
   },

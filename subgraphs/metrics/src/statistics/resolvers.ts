@@ -1,0 +1,149 @@
+// Statistics from the rollups (never raw events or plays): an artist's for its managers and
+// admins (catalog's viewerCanManage, which the router fetches for metrics through @requires),
+// and the platform's for admins. Series are zero-filled day by day (generate_series), so a
+// chart draws them as they are.
+import { badUserInput, forbidden, requireRole, requireViewer } from "@melodi/kit";
+import type { Context } from "../context.ts";
+import type { Resolvers } from "../generated/graphql.ts";
+import type { ArtistSpan } from "../models.ts";
+
+const today = `(now() AT TIME ZONE 'UTC')::date`;
+
+function span(value: number | null | undefined, max: number, name: string): number {
+  const n = value ?? 0;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw badUserInput(`${name} must be from 1 to ${max}.`, name);
+  return n;
+}
+
+const rate = (part: number, plays: number) => (plays > 0 ? part / plays : null);
+
+export const resolvers: Resolvers<Context> = {
+  Artist: {
+    statistics(artist, args, ctx) {
+      requireViewer(ctx.viewer);
+      if (artist.viewerCanManage !== true) throw forbidden("Only the artist's managers and admins see its statistics.");
+      return { artistId: artist.id, days: span(args.days, 366, "days") };
+    },
+  },
+
+  ArtistStatistics: {
+    async days(s, _args, ctx) {
+      const rows = await ctx.db.$queryRawUnsafe<
+        { day: string; plays: number; listeners: number; completions: number; skips: number }[]
+      >(
+        `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(d."plays", 0) AS plays, coalesce(d."listeners", 0) AS listeners,
+           coalesce(d."completions", 0) AS completions, coalesce(d."skips", 0) AS skips
+         FROM generate_series(${today} - ($2::int - 1), ${today}, interval '1 day') AS g(day)
+         LEFT JOIN "metrics"."ArtistDaily" d ON d."artistId" = $1::uuid AND d."day" = g.day::date
+         ORDER BY g.day`,
+        s.artistId,
+        s.days,
+      );
+      return rows.map((r) => ({
+        day: r.day,
+        plays: r.plays,
+        listeners: r.listeners,
+        completionRate: rate(r.completions, r.plays),
+        skipRate: rate(r.skips, r.plays),
+      }));
+    },
+    async plays(s, _args, ctx) {
+      return (await totals(ctx, s)).plays;
+    },
+    async completionRate(s, _args, ctx) {
+      const t = await totals(ctx, s);
+      return rate(t.completions, t.plays);
+    },
+    async skipRate(s, _args, ctx) {
+      const t = await totals(ctx, s);
+      return rate(t.skips, t.plays);
+    },
+    async topSongs(s, args, ctx) {
+      const rows = await ctx.db.$queryRawUnsafe<{ songId: string; plays: number }[]>(
+        `SELECT d."songId"::text AS "songId", sum(d."plays")::int AS plays
+         FROM "metrics"."SongDaily" d JOIN "metrics"."SongRecord" s ON s."id" = d."songId"
+         WHERE $1::uuid = ANY(s."artistIds") AND d."day" > ${today} - $2::int
+         GROUP BY d."songId" HAVING sum(d."plays") > 0 ORDER BY plays DESC, d."songId" LIMIT $3`,
+        s.artistId,
+        s.days,
+        span(args.first, 100, "first"),
+      );
+      return rows.map((r) => ({ song: { id: r.songId }, plays: r.plays }));
+    },
+  },
+
+  Query: {
+    platformStatistics(_parent, args, ctx) {
+      requireRole(ctx.viewer, "ADMIN");
+      return { days: span(args.days, 366, "days"), months: span(args.months, 36, "months") };
+    },
+  },
+
+  PlatformStatistics: {
+    dailyActiveUsers: (s, _args, ctx) => daily(ctx, s.days, `count(*)`),
+    dailyPlays: (s, _args, ctx) => daily(ctx, s.days, `sum("plays")`),
+    monthlyActiveUsers: (s, _args, ctx) => monthly(ctx, s.months, `count(*)`),
+    monthlyPlays: (s, _args, ctx) => monthly(ctx, s.months, `sum("plays")`),
+    async playsPerUser(s, _args, ctx) {
+      const rows = await ctx.db.$queryRawUnsafe<{ bucket: number; users: number }[]>(
+        `SELECT width_bucket(p, ARRAY[1, 2, 6, 21, 101]) AS bucket, count(*)::int AS users
+         FROM (SELECT sum("plays") AS p FROM "metrics"."UserDaily" WHERE "day" > ${today} - $1::int GROUP BY "userId") u
+         WHERE p > 0 GROUP BY 1`,
+        s.days,
+      );
+      const buckets: [number, number | null][] = [
+        [1, 1],
+        [2, 5],
+        [6, 20],
+        [21, 100],
+        [101, null],
+      ];
+      const by = new Map(rows.map((r) => [r.bucket, r.users]));
+      return buckets.map(([minPlays, maxPlays], i) => ({ minPlays, maxPlays, users: by.get(i + 1) ?? 0 }));
+    },
+    async topSongs(s, args, ctx) {
+      const rows = await ctx.db.$queryRawUnsafe<{ id: string; plays: number }[]>(
+        `SELECT "songId"::text AS id, sum("plays")::int AS plays FROM "metrics"."SongDaily"
+         WHERE "day" > ${today} - $1::int GROUP BY 1 HAVING sum("plays") > 0 ORDER BY plays DESC, 1 LIMIT $2`,
+        s.days,
+        span(args.first, 100, "first"),
+      );
+      return rows.map((r) => ({ song: { id: r.id }, plays: r.plays }));
+    },
+    async topArtists(s, args, ctx) {
+      const rows = await ctx.db.$queryRawUnsafe<{ id: string; plays: number }[]>(
+        `SELECT "artistId"::text AS id, sum("plays")::int AS plays FROM "metrics"."ArtistDaily"
+         WHERE "day" > ${today} - $1::int GROUP BY 1 HAVING sum("plays") > 0 ORDER BY plays DESC, 1 LIMIT $2`,
+        s.days,
+        span(args.first, 100, "first"),
+      );
+      return rows.map((r) => ({ artist: { id: r.id }, plays: r.plays }));
+    },
+  },
+};
+
+/** An artist's totals over the span (one statement, shared by the three fields asking). */
+function totals(ctx: Context, s: ArtistSpan) {
+  return ctx.loaders.artistTotals.load(`${s.artistId}|${s.days}`);
+}
+
+async function daily(ctx: Context, days: number, value: string) {
+  return ctx.db.$queryRawUnsafe<{ day: string; value: number }[]>(
+    `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(u.value, 0)::int AS value
+     FROM generate_series(${today} - ($1::int - 1), ${today}, interval '1 day') AS g(day)
+     LEFT JOIN (SELECT "day", ${value} AS value FROM "metrics"."UserDaily" WHERE "day" > ${today} - $1::int GROUP BY "day") u
+       ON u."day" = g.day::date
+     ORDER BY g.day`,
+    days,
+  );
+}
+
+async function monthly(ctx: Context, months: number, value: string) {
+  return ctx.db.$queryRawUnsafe<{ month: string; value: number }[]>(
+    `SELECT to_char(g.month, 'YYYY-MM') AS month, coalesce(u.value, 0)::int AS value
+     FROM generate_series(date_trunc('month', ${today}) - ($1::int - 1) * interval '1 month', date_trunc('month', ${today}), interval '1 month') AS g(month)
+     LEFT JOIN (SELECT "month", ${value} AS value FROM "metrics"."UserMonthly" GROUP BY "month") u ON u."month" = g.month::date
+     ORDER BY g.month`,
+    months,
+  );
+}
