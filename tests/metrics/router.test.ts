@@ -10,6 +10,7 @@ import { accountWithRole, publishedAlbum } from "../support/catalog.ts";
 import { gql, register } from "../support/graphql.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { until } from "../support/wait.ts";
+import { subscribe, wsClient } from "../support/ws.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -102,4 +103,62 @@ it("gives an artist's statistics to its managers through the router (catalog say
   expect(theirs.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   // The artist is still there for them: only the statistics are refused.
   expect(theirs.data.artist).toEqual({ name: album.artist.name, statistics: null });
+});
+
+it("streams what the people you follow play, live through the router, with the friend from users and the song from catalog", async () => {
+  const url = stack.router!.url;
+  const services = stack.services.metrics as unknown as { services: { db: Db; pubsub: { handlerCount(): number } } };
+  const db = services.services.db;
+  const artist = await accountWithRole(stack, url, "ARTIST");
+  const album = await publishedAlbum(url, artist.accessToken, 1);
+  const me = await register(url);
+  const friend = await register(url, { displayName: "Dee Jay" });
+  const follow = await gql(
+    url,
+    `mutation ($id: ID!) { followUser(input: { userId: $id }) { userErrors { code } } }`,
+    { id: friend.id },
+    { token: me.accessToken },
+  );
+  expect(follow.data.followUser.userErrors).toEqual([]);
+  await until(
+    async () =>
+      (await db.follow.count({ where: { followerId: me.id, followeeId: friend.id, following: true } })) === 1 &&
+      (await db.songRecord.count({ where: { id: album.songIds[0], listed: true } })) === 1,
+    "metrics learning of the follow and the song",
+  );
+  const ws = wsClient(url, { token: me.accessToken });
+  try {
+    const live = subscribe(
+      ws.client,
+      `subscription { friendActivity { playing friend { profile { displayName } } song { title } } }`,
+    );
+    await expect.poll(() => services.services.pubsub.handlerCount()).toBeGreaterThanOrEqual(1);
+    const played = await gql(
+      url,
+      `mutation ($e: [PlaybackEventInput!]!) { trackPlayback(input: { events: $e }) { accepted } }`,
+      {
+        e: [
+          {
+            clientEventId: "a",
+            playbackId: randomUUID(),
+            songId: album.songIds[0],
+            kind: "STARTED",
+            positionMs: 0,
+            at: new Date().toISOString(),
+          },
+        ],
+      },
+      { token: friend.accessToken },
+    );
+    expect(played.data.trackPlayback.accepted).toBe(1);
+    const event = await live.next();
+    expect(event.errors).toBeUndefined();
+    expect(event.data).toEqual({
+      friendActivity: { playing: true, friend: { profile: { displayName: "Dee Jay" } }, song: { title: "Track 1" } },
+    });
+    live.unsubscribe();
+    await expect.poll(() => services.services.pubsub.handlerCount()).toBe(0);
+  } finally {
+    await ws.dispose();
+  }
 });

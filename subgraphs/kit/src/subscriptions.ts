@@ -29,25 +29,49 @@ export const DEFAULT_MAX_QUEUED_EVENTS = 100;
  * `Subscription` field's `subscribe`. Resolves once Redis confirmed the channel, so every event
  * published after that arrives; leaving the subscription unsubscribes at once.
  */
-export async function channelEvents<T>(
+export function channelEvents<T>(
   pubsub: PubSub,
   channel: string,
   opts: { maxQueued?: number; filter?: (event: T) => boolean } = {},
 ): Promise<AsyncGenerator<T, undefined, unknown>> {
-  let unsubscribe: (() => Promise<void>) | undefined;
+  return channelsEvents(pubsub, [channel], opts);
+}
+
+/**
+ * The messages of several channels as one stream (e.g. the activity of each person a listener
+ * follows): resolves once Redis confirmed every channel; leaving unsubscribes from all at once.
+ */
+export async function channelsEvents<T>(
+  pubsub: PubSub,
+  channels: string[],
+  opts: { maxQueued?: number; filter?: (event: T) => boolean } = {},
+): Promise<AsyncGenerator<T, undefined, unknown>> {
+  const unsubscribes: (() => Promise<void>)[] = [];
   let ended = false;
   const queue = createEventQueue<T>({
     maxQueued: opts.maxQueued ?? DEFAULT_MAX_QUEUED_EVENTS,
     onEnd: () => {
       ended = true;
-      void unsubscribe?.();
+      for (const unsubscribe of unsubscribes) void unsubscribe();
     },
   });
-  unsubscribe = await pubsub.subscribe(channel, (message) => {
+  const handler = (message: string) => {
     const event = JSON.parse(message) as T;
     if (!opts.filter || opts.filter(event)) queue.push(event);
-  });
-  if (ended) await unsubscribe();
+  };
+  try {
+    await Promise.all(
+      channels.map(async (channel) => {
+        const unsubscribe = await pubsub.subscribe(channel, handler);
+        unsubscribes.push(unsubscribe);
+        if (ended) await unsubscribe();
+      }),
+    );
+  } catch (err) {
+    // One channel refused: none is kept.
+    await Promise.all(unsubscribes.map((u) => u().catch(() => {})));
+    throw err;
+  }
   return queue;
 }
 

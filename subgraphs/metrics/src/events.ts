@@ -2,7 +2,7 @@
 // catalog's songs and artists (the rules need a song's duration; hidden songs and artists are
 // never counted publicly or ranked),
 // and accounts that are gone. It produces nothing yet.
-import { defineEvents } from "@melodi/kit";
+import { defineEvents, type SqlRunner } from "@melodi/kit";
 import type {} from "../../catalog/src/events.ts";
 import type {} from "../../users/src/events.ts";
 
@@ -40,6 +40,15 @@ export const events = defineEvents({
         a.version,
       );
     },
+    // The follow graph, for friend activity: the latest of a follow and an unfollow by time.
+    async "user.followed"(event, tx) {
+      const p = event.payload;
+      await keepFollow(tx, p.followerId, p.followeeId, true, p.followedAt);
+    },
+    async "user.unfollowed"(event, tx) {
+      const p = event.payload;
+      await keepFollow(tx, p.followerId, p.followeeId, false, p.at);
+    },
     // A deleted account's listening goes with it (its plays stay counted in the rollups, which
     // name no one).
     async "user.deleted"(event, tx) {
@@ -51,3 +60,16 @@ export const events = defineEvents({
     },
   },
 });
+
+async function keepFollow(tx: SqlRunner, followerId: string, followeeId: string, following: boolean, at: string) {
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "metrics"."Follow" AS cur ("followerId", "followeeId", "following", "at")
+     VALUES ($1::uuid, $2::uuid, $3, $4::timestamptz AT TIME ZONE 'UTC')
+     ON CONFLICT ("followerId", "followeeId") DO UPDATE SET "following" = EXCLUDED."following", "at" = EXCLUDED."at"
+     WHERE cur."at" < EXCLUDED."at"`,
+    followerId,
+    followeeId,
+    following,
+    at,
+  );
+}

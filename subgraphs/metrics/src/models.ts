@@ -25,3 +25,11 @@ export interface ArtistRef {
   id: string;
   viewerCanManage?: boolean;
 }
+
+/** What a friend is playing or last played (a LastActivity row, or a live message). */
+export interface ActivityModel {
+  userId: string;
+  songId: string;
+  at: Date;
+  playing: boolean;
+}

@@ -6,6 +6,7 @@ import {
   createAuthenticator,
   createJobs,
   createLogger,
+  createPubSub,
   createRedis,
   DateTime,
   schemaModule,
@@ -24,6 +25,7 @@ import { resolvers as songs } from "./songs/resolvers.ts";
 import { resolvers as artists } from "./artists/resolvers.ts";
 import { resolvers as rankings } from "./rankings/resolvers.ts";
 import { resolvers as statistics } from "./statistics/resolvers.ts";
+import { resolvers as friends } from "./friends/resolvers.ts";
 import { startRollups } from "./rollups/rollup.ts";
 
 export type MetricsConfig = ServiceConfig & {
@@ -43,7 +45,8 @@ export async function createMetrics(
     prefix: bullPrefix(config.redisKeyPrefix),
     log: log.child({ component: "jobs" }),
   });
-  const services: Services = { db };
+  const pubsub = createPubSub(redis, { log: log.child({ component: "pubsub" }) });
+  const services: Services = { db, pubsub };
   startEventConsumer({
     subgraph: "metrics",
     db,
@@ -62,6 +65,7 @@ export async function createMetrics(
     room("./artists/artists.graphql", artists),
     room("./rankings/rankings.graphql", rankings),
     room("./statistics/statistics.graphql", statistics),
+    room("./friends/friends.graphql", friends),
   ];
 
   return {
@@ -77,6 +81,7 @@ export async function createMetrics(
       health: storeHealth(db, redis),
       onStop: async () => {
         await jobs.close();
+        await pubsub.close();
         await db.$disconnect();
         redis.disconnect();
       },

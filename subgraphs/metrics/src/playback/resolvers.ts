@@ -8,6 +8,8 @@ import type { Resolvers } from "../generated/graphql.ts";
 import { fail } from "../errors.ts";
 import { parseInput } from "../validation.ts";
 import { advance, type PlayState } from "./rules.ts";
+import { announceActivity, isPrivate, keepActivity } from "../friends/activity.ts";
+import type { ActivityModel } from "../models.ts";
 
 export const MAX_BATCH = 100;
 /** Reports older than this are refused: a phone that was offline longer lost them. */
@@ -95,6 +97,8 @@ export const resolvers: Resolvers<Context> = {
 
       // The same report twice in one batch is one report.
       const unique = [...new Map(reports.map((r) => [`${r.clientEventId}|${r.at.getTime()}`, r])).values()];
+      const hidden = await isPrivate(ctx.db, viewer.id);
+      let activity: ActivityModel | undefined;
       const accepted = await ctx.db.$transaction(async (tx) => {
         const kept = await tx.$queryRawUnsafe<{ clientEventId: string; at: Date }[]>(
           `INSERT INTO "metrics"."ListeningEvent" ("id", "at", "userId", "clientEventId", "playbackId", "songId", "kind", "positionMs", "device", "receivedAt")
@@ -115,8 +119,19 @@ export const resolvers: Resolvers<Context> = {
         const keptKeys = new Set(kept.map((k) => `${k.clientEventId}|${new Date(k.at).getTime()}`));
         const fresh = unique.filter((r) => keptKeys.has(`${r.clientEventId}|${r.at.getTime()}`));
         if (fresh.length) await applyToPlays(tx, viewer.id, fresh, songs);
+        // What the listener's friends see: the latest report, the later in the batch on a tie
+        // (none from a private session).
+        const latest = fresh.reduce<Report | undefined>((a, r) => (!a || r.at >= a.at ? r : a), undefined);
+        if (latest && !hidden) {
+          activity = { userId: viewer.id, songId: latest.songId, at: latest.at, playing: latest.kind !== "ENDED" };
+          await keepActivity(tx, activity);
+        }
         return fresh.length;
       });
+      if (activity)
+        await announceActivity(ctx.pubsub, activity).catch((err: unknown) =>
+          ctx.log.warn({ err }, "friend activity not published"),
+        );
       return { accepted, duplicates: reports.length - accepted, userErrors: [] };
     },
   },
