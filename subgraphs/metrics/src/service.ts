@@ -26,6 +26,7 @@ import { resolvers as artists } from "./artists/resolvers.ts";
 import { resolvers as rankings } from "./rankings/resolvers.ts";
 import { resolvers as statistics } from "./statistics/resolvers.ts";
 import { resolvers as friends } from "./friends/resolvers.ts";
+import { resolvers as recommendations } from "./recommendations/resolvers.ts";
 import { startRollups } from "./rollups/rollup.ts";
 
 export type MetricsConfig = ServiceConfig & {
@@ -66,6 +67,7 @@ export async function createMetrics(
     room("./rankings/rankings.graphql", rankings),
     room("./statistics/statistics.graphql", statistics),
     room("./friends/friends.graphql", friends),
+    room("./recommendations/recommendations.graphql", recommendations),
   ];
 
   return {

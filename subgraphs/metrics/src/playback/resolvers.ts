@@ -118,7 +118,7 @@ export const resolvers: Resolvers<Context> = {
         );
         const keptKeys = new Set(kept.map((k) => `${k.clientEventId}|${new Date(k.at).getTime()}`));
         const fresh = unique.filter((r) => keptKeys.has(`${r.clientEventId}|${r.at.getTime()}`));
-        if (fresh.length) await applyToPlays(tx, viewer.id, fresh, songs);
+        if (fresh.length) await applyToPlays(tx, viewer.id, fresh, songs, hidden);
         // What the listener's friends see: the latest report, the later in the batch on a tie
         // (none from a private session).
         const latest = fresh.reduce<Report | undefined>((a, r) => (!a || r.at >= a.at ? r : a), undefined);
@@ -148,6 +148,8 @@ async function applyToPlays(
   userId: string,
   fresh: Report[],
   songs: Map<string, { durationMs: number; artistIds: string[]; genreIds: string[] }>,
+  /** In a private session: kept out of others' recommendations. */
+  privateSession: boolean,
 ) {
   const byPlayback = new Map<string, Report[]>();
   for (const r of fresh) byPlayback.set(r.playbackId, [...(byPlayback.get(r.playbackId) ?? []), r]);
@@ -199,9 +201,9 @@ async function applyToPlays(
   if (deltas.length)
     await tx.$executeRawUnsafe(
       // A song's artists and genres travel as comma-joined lists (unnest cannot take ragged arrays).
-      `INSERT INTO "metrics"."PlayDelta" ("songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips")
+      `INSERT INTO "metrics"."PlayDelta" ("songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips", "private")
        SELECT d.song, $1::uuid, coalesce(string_to_array(nullif(d.artists, ''), ',')::uuid[], '{}'),
-         coalesce(string_to_array(nullif(d.genres, ''), ',')::uuid[], '{}'), d.day, d.plays, d.completions, d.skips
+         coalesce(string_to_array(nullif(d.genres, ''), ',')::uuid[], '{}'), d.day, d.plays, d.completions, d.skips, $9
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::date[], $6::int[], $7::int[], $8::int[])
          AS d(song, artists, genres, day, plays, completions, skips)`,
       userId,
@@ -212,5 +214,6 @@ async function applyToPlays(
       deltas.map((d) => d.plays),
       deltas.map((d) => d.completions),
       deltas.map((d) => d.skips),
+      privateSession,
     );
 }

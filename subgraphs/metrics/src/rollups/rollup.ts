@@ -5,6 +5,7 @@
 import type { Jobs } from "@melodi/kit";
 import type { Db } from "../db.ts";
 import { computeRankings } from "../rankings/compute.ts";
+import { computeSimilar } from "../recommendations/compute.ts";
 
 export const ROLLUP_QUEUE = "metrics-rollup";
 export const EVERY_MINUTE = { every: 60_000 } as const;
@@ -23,7 +24,7 @@ export async function rollUp(db: Db): Promise<number> {
       `WITH taken AS (
          DELETE FROM "metrics"."PlayDelta" WHERE "id" IN (
            SELECT "id" FROM "metrics"."PlayDelta" ORDER BY "id" LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING "songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips"),
+         RETURNING "songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips", "private"),
        by_artist AS (SELECT a AS "artistId", t.* FROM taken t, unnest(t."artistIds") AS a),
        by_genre AS (SELECT g AS "genreId", t.* FROM taken t, unnest(t."genreIds") AS g),
        song_daily AS (
@@ -61,6 +62,11 @@ export async function rollUp(db: Db): Promise<number> {
          INSERT INTO "metrics"."UserDaily" AS d ("userId", "day", "plays")
          SELECT "userId", "day", sum("plays") FROM taken GROUP BY 1, 2 HAVING sum("plays") > 0
          ON CONFLICT ("userId", "day") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"),
+       user_song AS (
+         INSERT INTO "metrics"."UserSong" AS u ("userId", "songId", "plays", "lastDay")
+         SELECT "userId", "songId", sum("plays"), max("day") FROM taken WHERE NOT "private" AND "plays" > 0 GROUP BY 1, 2
+         ON CONFLICT ("userId", "songId") DO UPDATE SET "plays" = u."plays" + EXCLUDED."plays",
+           "lastDay" = greatest(u."lastDay", EXCLUDED."lastDay")),
        user_monthly AS (
          INSERT INTO "metrics"."UserMonthly" AS d ("userId", "month", "plays")
          SELECT "userId", date_trunc('month', "day")::date, sum("plays") FROM taken GROUP BY 1, 2 HAVING sum("plays") > 0
@@ -74,15 +80,19 @@ export async function rollUp(db: Db): Promise<number> {
 }
 
 export const EVERY_5_MINUTES = { every: 5 * 60_000 } as const;
+export const EVERY_15_MINUTES = { every: 15 * 60_000 } as const;
 
 /**
  * The worker and its schedules (one each however many replicas upsert them): the rollups every
- * minute, the rankings every 5 minutes.
+ * minute, the rankings every 5 minutes, the similar songs every 15.
  */
 export async function startRollups(db: Db, jobs: Jobs): Promise<void> {
-  jobs.worker(ROLLUP_QUEUE, async (job) =>
-    job.name === "rankings" ? { ranked: await computeRankings(db) } : { taken: await rollUp(db) },
-  );
+  jobs.worker(ROLLUP_QUEUE, async (job) => {
+    if (job.name === "rankings") return { ranked: await computeRankings(db) };
+    if (job.name === "similar") return { pairs: await computeSimilar(db) };
+    return { taken: await rollUp(db) };
+  });
   await jobs.schedule(ROLLUP_QUEUE, "rollup", EVERY_MINUTE);
   await jobs.schedule(ROLLUP_QUEUE, "rankings", EVERY_5_MINUTES);
+  await jobs.schedule(ROLLUP_QUEUE, "similar", EVERY_15_MINUTES);
 }
