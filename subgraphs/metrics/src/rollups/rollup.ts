@@ -61,7 +61,8 @@ export async function rollUp(db: Db): Promise<number> {
        user_daily AS (
          INSERT INTO "metrics"."UserDaily" AS d ("userId", "day", "plays")
          SELECT "userId", "day", sum("plays") FROM taken GROUP BY 1, 2 HAVING sum("plays") > 0
-         ON CONFLICT ("userId", "day") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"),
+         ON CONFLICT ("userId", "day") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"
+         RETURNING "day", (xmax = 0) AS new),
        user_song AS (
          INSERT INTO "metrics"."UserSong" AS u ("userId", "songId", "plays", "lastDay")
          SELECT "userId", "songId", sum("plays"), max("day") FROM taken WHERE NOT "private" AND "plays" > 0 GROUP BY 1, 2
@@ -70,7 +71,25 @@ export async function rollUp(db: Db): Promise<number> {
        user_monthly AS (
          INSERT INTO "metrics"."UserMonthly" AS d ("userId", "month", "plays")
          SELECT "userId", date_trunc('month', "day")::date, sum("plays") FROM taken GROUP BY 1, 2 HAVING sum("plays") > 0
-         ON CONFLICT ("userId", "month") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays")
+         ON CONFLICT ("userId", "month") DO UPDATE SET "plays" = d."plays" + EXCLUDED."plays"
+         RETURNING "month", (xmax = 0) AS new),
+       -- The platform per day and month: every play, and each listener new to the day or month
+       -- (xmax = 0: their row above was inserted, not updated). One INSERT per table: two in one
+       -- statement could not see each other's row.
+       platform_daily AS (
+         INSERT INTO "metrics"."PlatformDaily" AS p ("day", "plays", "activeUsers")
+         SELECT t."day", t.plays, coalesce(u.n, 0)
+         FROM (SELECT "day", sum("plays") AS plays FROM taken GROUP BY 1) t
+         LEFT JOIN (SELECT "day", count(*) AS n FROM user_daily WHERE new GROUP BY 1) u USING ("day")
+         ON CONFLICT ("day") DO UPDATE SET "plays" = p."plays" + EXCLUDED."plays",
+           "activeUsers" = p."activeUsers" + EXCLUDED."activeUsers"),
+       platform_monthly AS (
+         INSERT INTO "metrics"."PlatformMonthly" AS p ("month", "plays", "activeUsers")
+         SELECT t."month", t.plays, coalesce(u.n, 0)
+         FROM (SELECT date_trunc('month', "day")::date AS "month", sum("plays") AS plays FROM taken GROUP BY 1) t
+         LEFT JOIN (SELECT "month", count(*) AS n FROM user_monthly WHERE new GROUP BY 1) u USING ("month")
+         ON CONFLICT ("month") DO UPDATE SET "plays" = p."plays" + EXCLUDED."plays",
+           "activeUsers" = p."activeUsers" + EXCLUDED."activeUsers")
        SELECT count(*)::int AS n FROM taken`,
       BATCH,
     );

@@ -80,10 +80,10 @@ export const resolvers: Resolvers<Context> = {
   },
 
   PlatformStatistics: {
-    dailyActiveUsers: (s, _args, ctx) => daily(ctx, s.days, `count(*)`),
-    dailyPlays: (s, _args, ctx) => daily(ctx, s.days, `sum("plays")`),
-    monthlyActiveUsers: (s, _args, ctx) => monthly(ctx, s.months, `count(*)`),
-    monthlyPlays: (s, _args, ctx) => monthly(ctx, s.months, `sum("plays")`),
+    dailyActiveUsers: (s, _args, ctx) => daily(ctx, s.days, "activeUsers"),
+    dailyPlays: (s, _args, ctx) => daily(ctx, s.days, "plays"),
+    monthlyActiveUsers: (s, _args, ctx) => monthly(ctx, s.months, "activeUsers"),
+    monthlyPlays: (s, _args, ctx) => monthly(ctx, s.months, "plays"),
     async playsPerUser(s, _args, ctx) {
       const rows = await ctx.db.$queryRawUnsafe<{ bucket: number; users: number }[]>(
         `SELECT width_bucket(p, ARRAY[1, 2, 6, 21, 101]) AS bucket, count(*)::int AS users
@@ -127,22 +127,23 @@ function totals(ctx: Context, s: ArtistSpan) {
   return ctx.loaders.artistTotals.load(`${s.artistId}|${s.days}`);
 }
 
-async function daily(ctx: Context, days: number, value: string) {
+/** A series of the platform's per-day figures (one row per day read), zero-filled. */
+async function daily(ctx: Context, days: number, column: "plays" | "activeUsers") {
   return ctx.db.$queryRawUnsafe<{ day: string; value: number }[]>(
-    `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(u.value, 0)::int AS value
+    `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(p."${column}", 0)::int AS value
      FROM generate_series(${today} - ($1::int - 1), ${today}, interval '1 day') AS g(day)
-     LEFT JOIN (SELECT "day", ${value} AS value FROM "metrics"."UserDaily" WHERE "day" > ${today} - $1::int GROUP BY "day") u
-       ON u."day" = g.day::date
+     LEFT JOIN "metrics"."PlatformDaily" p ON p."day" = g.day::date
      ORDER BY g.day`,
     days,
   );
 }
 
-async function monthly(ctx: Context, months: number, value: string) {
+/** The same per month. */
+async function monthly(ctx: Context, months: number, column: "plays" | "activeUsers") {
   return ctx.db.$queryRawUnsafe<{ month: string; value: number }[]>(
-    `SELECT to_char(g.month, 'YYYY-MM') AS month, coalesce(u.value, 0)::int AS value
+    `SELECT to_char(g.month, 'YYYY-MM') AS month, coalesce(p."${column}", 0)::int AS value
      FROM generate_series(date_trunc('month', ${today}) - ($1::int - 1) * interval '1 month', date_trunc('month', ${today}), interval '1 month') AS g(month)
-     LEFT JOIN (SELECT "month", ${value} AS value FROM "metrics"."UserMonthly" GROUP BY "month") u ON u."month" = g.month::date
+     LEFT JOIN "metrics"."PlatformMonthly" p ON p."month" = g.month::date
      ORDER BY g.month`,
     months,
   );
