@@ -24,22 +24,20 @@
 // BENCH_STEP_SECONDS (8, the inbox load before the clean-up), BENCH_NOTIFICATIONS_NODE_ARGS (extra
 // Node flags for the subgraph, e.g. "--cpu-prof --cpu-prof-dir=.data/prof").
 import { spawn, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import jwt from "jsonwebtoken";
-import pg from "pg";
+import type pg from "pg";
 import WebSocket from "ws";
-import { bullPrefix, cacheRevocations, JWT_AUDIENCE, JWT_ISSUER } from "@melodi/kit";
-import { ensurePostgres, ensureRedis } from "../scripts/services.ts";
-import { migrateAll } from "../scripts/db/migrations.ts";
+import { bullPrefix } from "@melodi/kit";
 import { root } from "../scripts/subgraphs.ts";
 import { HOURLY_QUEUE } from "../subgraphs/notifications/src/jobs/schedule.ts";
 import { startFakeExpo } from "../tests/support/fakeExpo.ts";
 import { cpuMs, freePort, startService, type Service } from "./procs.ts";
 import { fmt, percentiles, table } from "./report.ts";
+import { withSandbox, type Sandbox } from "./sandbox.ts";
 
 const env = process.env;
 const knob = (name: string, fallback: number) => (Number(env[name]) > 0 ? Number(env[name]) : fallback);
@@ -49,54 +47,29 @@ const SUBSCRIBERS = knob("BENCH_SUBSCRIBERS", 1000);
 const ROUNDS = knob("BENCH_ROUNDS", 5);
 const STORED = knob("BENCH_STORED", 1_000_000);
 const STEP_MS = knob("BENCH_STEP_SECONDS", 8) * 1000;
-const DATABASE = "melodi_notifications_bench";
 const KEY_PREFIX = "melodi-notif-bench:";
-const REDIS_DB = 12;
-const SECRET = randomBytes(24).toString("base64url");
-const KID = "bench-notifications";
 const log = (msg: string) => console.log(`» ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 
 async function main() {
-  const postgres = await ensurePostgres({ persistent: true, log });
-  const redisServer = await ensureRedis({ log });
-  const redisUrl = new URL(redisServer.url);
-  redisUrl.pathname = `/${REDIS_DB}`;
-  const databaseUrl = new URL(postgres.url);
-  databaseUrl.pathname = `/${DATABASE}`;
-  const admin = new pg.Client({ connectionString: postgres.url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  const redis = new Redis(redisUrl.toString(), { keyPrefix: KEY_PREFIX });
-  const db = new pg.Pool({ connectionString: databaseUrl.toString(), max: 4 });
-  const expo = await startFakeExpo();
-  const services: Service[] = [];
-  const sockets: WebSocket[] = [];
-  try {
-    await migrateAll(databaseUrl.toString());
-    await pushes(databaseUrl.toString(), db, expo);
-    await live(databaseUrl.toString(), redisUrl.toString(), redis, db, expo, services, sockets);
-    const [l1, l5] = os.loadavg();
-    console.log(
-      `\nload average at the end: ${l1!.toFixed(2)} (1 min), ${l5!.toFixed(2)} (5 min); ${os.cpus().length} cores`,
-    );
-  } finally {
-    for (const s of sockets) s.terminate();
-    for (const s of services) await s.stop();
-    await expo.close();
-    await db.end();
-    const plain = new Redis(redisUrl.toString());
-    const keys = await plain.keys(`${KEY_PREFIX}*`);
-    if (keys.length) await plain.del(...keys);
-    plain.disconnect();
-    redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-    await admin.end();
-    await postgres.stop();
-    await redisServer.stop();
-  }
+  await withSandbox({ database: "melodi_notifications_bench", keyPrefix: KEY_PREFIX, redisDb: 12, log }, async (sb) => {
+    const expo = await startFakeExpo();
+    const services: Service[] = [];
+    const sockets: WebSocket[] = [];
+    try {
+      await pushes(sb.databaseUrl, sb.db, expo);
+      await live(sb, expo, services, sockets);
+      const [l1, l5] = os.loadavg();
+      console.log(
+        `\nload average at the end: ${l1!.toFixed(2)} (1 min), ${l5!.toFixed(2)} (5 min); ${os.cpus().length} cores`,
+      );
+    } finally {
+      for (const s of sockets) s.terminate();
+      for (const s of services) await s.stop();
+      await expo.close();
+    }
+  });
 }
 
 // --- 1. pushes ----------------------------------------------------------------------------------
@@ -188,49 +161,24 @@ async function pushes(databaseUrl: string, db: pg.Pool, expo: Awaited<ReturnType
 // --- 2. live delivery, 3. clean-up --------------------------------------------------------------
 
 async function live(
-  databaseUrl: string,
-  redisUrl: string,
-  redis: Redis,
-  db: pg.Pool,
+  sb: Sandbox,
   expo: Awaited<ReturnType<typeof startFakeExpo>>,
   services: Service[],
   sockets: WebSocket[],
 ) {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const pem = privateKey.export({ type: "pkcs8", format: "pem" });
-  const sign = (sub: string, role: string) =>
-    jwt.sign({ role, sid: randomUUID(), tv: 0 }, pem, {
-      algorithm: "RS256",
-      keyid: KID,
-      subject: sub,
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-      expiresIn: 3600,
-      jwtid: randomUUID(),
-    });
+  const { db, sign } = sb;
+  const databaseUrl = sb.databaseUrl;
+  const redisUrl = sb.redisUrl;
   // The accounts as users' user.changed events would leave them (no users service here).
   const { rows: people } = await db.query<{ id: string }>(
     `INSERT INTO "notifications"."UserRecord" ("id", "displayName", "role", "blocked", "version")
      SELECT gen_random_uuid(), 'Bench ' || n, 'USER', false, 1 FROM generate_series(1, $1) AS n RETURNING "id"::text`,
     [SUBSCRIBERS],
   );
-  const adminId = randomUUID();
-  const adminToken = sign(adminId, "ADMIN");
-  // No users service: the revocation cache is complete and empty, as users would mark it.
-  await cacheRevocations(redis, {}, { markReady: true });
+  const adminToken = sign(randomUUID(), "ADMIN");
 
   const [notificationsPort, routerPort] = [await freePort(), await freePort()];
-  const base = {
-    PATH: env.PATH,
-    HOME: env.HOME,
-    NODE_ENV: "production",
-    LOG_LEVEL: "warn",
-    HOST: "127.0.0.1",
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: KEY_PREFIX,
-    JWT_PUBLIC_KEYS: JSON.stringify({ [KID]: publicKey.export({ type: "spki", format: "pem" }).toString() }),
-    SUBGRAPH_SECRET: SECRET,
-  };
+  const base = sb.baseEnv;
   const notifications = await startService({
     name: "notifications subgraph",
     script: path.join(root, "subgraphs/notifications/src/main.ts"),
