@@ -13,10 +13,11 @@ import { isUuid } from "./ids.ts";
  */
 export function byIds<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
-    const valid = ids.filter(isUuid);
+    // A uuid in upper case names the same row: Postgres answers in lower case.
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const rows = valid.length ? await load(valid) : [];
-    const map = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => map.get(id) ?? null);
+    const map = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
+    return ids.map((id) => map.get(id.toLowerCase()) ?? null);
   });
 }
 

@@ -49,12 +49,28 @@ export const events = defineEvents({
       const p = event.payload;
       await keepFollow(tx, p.followerId, p.followeeId, false, p.at);
     },
-    // A deleted account's listening goes with it (its plays stay counted in the rollups, which
-    // name no one).
+    // A deleted account's listening goes with it (its plays stay counted in the aggregates,
+    // which name no one: songs, artists, genres, the platform).
     async "user.deleted"(event, tx) {
-      await tx.$executeRawUnsafe(`DELETE FROM "metrics"."Play" WHERE "userId" = $1::uuid`, event.payload.userId);
+      // Everything that names the account: its reports and plays, its follows both ways, what
+      // friends saw, its settings, the per-listener rollups (recommendations read UserSong) and
+      // its deltas not rolled up yet (their plays are lost from the aggregates: at most a
+      // minute's).
+      for (const table of [
+        "ListeningEvent",
+        "Play",
+        "LastActivity",
+        "ListenerSettings",
+        "PlayDelta",
+        "UserSong",
+        "UserDaily",
+        "UserMonthly",
+        "ArtistListener",
+        "ArtistListenerDay",
+      ])
+        await tx.$executeRawUnsafe(`DELETE FROM "metrics"."${table}" WHERE "userId" = $1::uuid`, event.payload.userId);
       await tx.$executeRawUnsafe(
-        `DELETE FROM "metrics"."ListeningEvent" WHERE "userId" = $1::uuid`,
+        `DELETE FROM "metrics"."Follow" WHERE "followerId" = $1::uuid OR "followeeId" = $1::uuid`,
         event.payload.userId,
       );
     },

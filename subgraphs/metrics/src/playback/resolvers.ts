@@ -31,7 +31,11 @@ const trackInput = z.object({
           .string()
           .min(1, { error: "Give the playback an id." })
           .max(100, { error: "At most 100 characters." }),
-        songId: z.string().refine(isUuid, { error: "Not a valid id." }),
+        // Lower case: a uuid in upper case names the same song.
+        songId: z
+          .string()
+          .refine(isUuid, { error: "Not a valid id." })
+          .transform((id) => id.toLowerCase()),
         kind: z.enum(["STARTED", "PROGRESS", "ENDED"]),
         positionMs: z.number().int().min(0, { error: "Position must be 0 or more." }),
         at: z
@@ -99,35 +103,64 @@ export const resolvers: Resolvers<Context> = {
       const unique = [...new Map(reports.map((r) => [`${r.clientEventId}|${r.at.getTime()}`, r])).values()];
       const hidden = await isPrivate(ctx.db, viewer.id);
       let activity: ActivityModel | undefined;
-      const accepted = await ctx.db.$transaction(async (tx) => {
-        const kept = await tx.$queryRawUnsafe<{ clientEventId: string; at: Date }[]>(
-          `INSERT INTO "metrics"."ListeningEvent" ("id", "at", "userId", "clientEventId", "playbackId", "songId", "kind", "positionMs", "device", "receivedAt")
+      // Rows are written in one order whatever the batch's (by client id and time, playbacks by
+      // id), so two batches of one listener lock them alike and never deadlock.
+      const ordered = [...unique].sort((a, b) =>
+        a.clientEventId === b.clientEventId
+          ? a.at.getTime() - b.at.getTime()
+          : a.clientEventId < b.clientEventId
+            ? -1
+            : 1,
+      );
+      let accepted: number;
+      try {
+        accepted = await ctx.db.$transaction(async (tx) => {
+          const kept = await tx.$queryRawUnsafe<{ clientEventId: string; at: Date }[]>(
+            `INSERT INTO "metrics"."ListeningEvent" ("id", "at", "userId", "clientEventId", "playbackId", "songId", "kind", "positionMs", "device", "receivedAt")
            SELECT gen_random_uuid(), e.at, $1::uuid, e.cid, e.pid, e.sid, e.kind::"metrics"."PlaybackKind", e.pos, e.dev, now() AT TIME ZONE 'UTC'
            FROM unnest($2::timestamp[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[])
              AS e(at, cid, pid, sid, kind, pos, dev)
            ON CONFLICT ("userId", "clientEventId", "at") DO NOTHING
            RETURNING "clientEventId", "at"`,
-          viewer.id,
-          unique.map((r) => r.at.toISOString()),
-          unique.map((r) => r.clientEventId),
-          unique.map((r) => r.playbackId),
-          unique.map((r) => r.songId),
-          unique.map((r) => r.kind),
-          unique.map((r) => r.positionMs),
-          unique.map((r) => r.device ?? null),
-        );
-        const keptKeys = new Set(kept.map((k) => `${k.clientEventId}|${new Date(k.at).getTime()}`));
-        const fresh = unique.filter((r) => keptKeys.has(`${r.clientEventId}|${r.at.getTime()}`));
-        if (fresh.length) await applyToPlays(tx, viewer.id, fresh, songs, hidden);
-        // What the listener's friends see: the latest report, the later in the batch on a tie
-        // (none from a private session).
-        const latest = fresh.reduce<Report | undefined>((a, r) => (!a || r.at >= a.at ? r : a), undefined);
-        if (latest && !hidden) {
-          activity = { userId: viewer.id, songId: latest.songId, at: latest.at, playing: latest.kind !== "ENDED" };
-          await keepActivity(tx, activity);
-        }
-        return fresh.length;
-      });
+            viewer.id,
+            ordered.map((r) => r.at.toISOString()),
+            ordered.map((r) => r.clientEventId),
+            ordered.map((r) => r.playbackId),
+            ordered.map((r) => r.songId),
+            ordered.map((r) => r.kind),
+            ordered.map((r) => r.positionMs),
+            ordered.map((r) => r.device ?? null),
+          );
+          const keptKeys = new Set(kept.map((k) => `${k.clientEventId}|${new Date(k.at).getTime()}`));
+          const fresh = unique.filter((r) => keptKeys.has(`${r.clientEventId}|${r.at.getTime()}`));
+          if (fresh.length) await applyToPlays(tx, viewer.id, fresh, songs, hidden);
+          // What the listener's friends see: the latest report, the later in the batch on a tie
+          // (none from a private session).
+          const latest = fresh.reduce<Report | undefined>((a, r) => (!a || r.at >= a.at ? r : a), undefined);
+          if (latest && !hidden) {
+            activity = { userId: viewer.id, songId: latest.songId, at: latest.at, playing: latest.kind !== "ENDED" };
+            await keepActivity(tx, activity);
+          }
+          return fresh.length;
+        });
+      } catch (err) {
+        // Another request made this playback for another song meanwhile (checked above against
+        // what was committed; here against the locked row): nothing of this batch is kept.
+        if (!(err instanceof PlaybackMismatch)) throw err;
+        const i = reports.findIndex((r) => r.playbackId === err.playbackId);
+        return {
+          accepted: null,
+          duplicates: null,
+          userErrors: [
+            fail("PLAYBACK_MISMATCH", "This playback is of another song.", [
+              "input",
+              "events",
+              String(i),
+              "playbackId",
+            ]),
+          ],
+        };
+      }
       if (activity)
         await announceActivity(ctx.pubsub, activity).catch((err: unknown) =>
           ctx.log.warn({ err }, "friend activity not published"),
@@ -138,6 +171,14 @@ export const resolvers: Resolvers<Context> = {
 };
 
 type Tx = Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0];
+
+class PlaybackMismatch extends Error {
+  readonly playbackId: string;
+  constructor(playbackId: string) {
+    super(`playback ${playbackId} is of another song`);
+    this.playbackId = playbackId;
+  }
+}
 
 /**
  * The new reports' playbacks, locked (made first if new, so two requests about one new playback
@@ -153,7 +194,7 @@ async function applyToPlays(
 ) {
   const byPlayback = new Map<string, Report[]>();
   for (const r of fresh) byPlayback.set(r.playbackId, [...(byPlayback.get(r.playbackId) ?? []), r]);
-  const ids = [...byPlayback.keys()];
+  const ids = [...byPlayback.keys()].sort();
   const first = ids.map((id) => byPlayback.get(id)![0]!);
   await tx.$executeRawUnsafe(
     `INSERT INTO "metrics"."Play" ("id", "userId", "playbackId", "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs")
@@ -169,13 +210,16 @@ async function applyToPlays(
   const plays = await tx.$queryRawUnsafe<PlayRowState[]>(
     `SELECT "id"::text AS id, "playbackId", "songId"::text AS "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs",
        "countedAt", "completed", "ended", "skipped"
-     FROM "metrics"."Play" WHERE "userId" = $1::uuid AND "playbackId" = ANY($2::text[]) FOR UPDATE`,
+     FROM "metrics"."Play" WHERE "userId" = $1::uuid AND "playbackId" = ANY($2::text[]) ORDER BY "playbackId" FOR UPDATE`,
     userId,
     ids,
   );
   const now = new Date();
   const updates: (PlayState & { id: string })[] = [];
   const deltas: { songId: string; day: string; plays: number; completions: number; skips: number }[] = [];
+  for (const play of plays)
+    if (byPlayback.get(play.playbackId)!.some((r) => r.songId !== play.songId))
+      throw new PlaybackMismatch(play.playbackId);
   for (const play of plays) {
     // A row just made is a playback with nothing heard yet: the same as none.
     const { state, delta } = advance(play, byPlayback.get(play.playbackId)!, play.durationMs, now);

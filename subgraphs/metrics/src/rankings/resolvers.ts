@@ -1,10 +1,10 @@
 // Reading the rankings: pages by rank, hidden entities left out (hidden since the last run).
-import { decodeCursor, encodeCursor, isUuid, pageSize, toConnection } from "@melodi/kit";
+import { badUserInput, decodeCursor, encodeCursor, isUuid, pageSize, toConnection } from "@melodi/kit";
 import type { Context } from "../context.ts";
 import type { RankingKind } from "../generated/prisma/client.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { RankingRow } from "../db.ts";
-import { OVERALL } from "./compute.ts";
+import { OVERALL, RANK_DEPTH } from "./compute.ts";
 
 async function page(
   ctx: Context,
@@ -13,6 +13,8 @@ async function page(
 ) {
   const limit = pageSize(args);
   const after = args.after ? (decodeCursor(args.after, ["number"])[0] as number) : 0;
+  // A rank: a whole number within the ranking (a forged one must not reach the database).
+  if (!Number.isInteger(after) || after < 0 || after > RANK_DEPTH) throw badUserInput("Not a valid cursor.", "after");
   // An id that is not a uuid names no genre: an empty ranking.
   if (args.genreId && !isUuid(args.genreId))
     return toConnection(

@@ -13,15 +13,10 @@ const bound = (first: number | null | undefined, max: number) => {
 
 export const resolvers: Resolvers<Context> = {
   Song: {
+    // One statement for a page of songs (loaders.ts), each song's first `first`.
     async similar(song, args, ctx) {
-      const rows = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
-        `SELECT x."similarId"::text AS id FROM "metrics"."Similar" x
-         JOIN "metrics"."SongRecord" s ON s."id" = x."similarId" AND s."listed"
-         WHERE x."songId" = $1::uuid ORDER BY x."rank" LIMIT $2`,
-        song.id,
-        bound(args.first, 20),
-      );
-      return rows.map((r) => ({ id: r.id }));
+      const limit = bound(args.first, 20);
+      return (await ctx.loaders.similar.load(song.id.toLowerCase())).slice(0, limit).map((r) => ({ id: r.similarId }));
     },
   },
   Query: {

@@ -26,19 +26,11 @@ export const resolvers: Resolvers<Context> = {
     },
   },
 
+  // Every field from a batched loader (loaders.ts): a page of artists costs one statement per
+  // field, not per artist.
   ArtistStatistics: {
     async days(s, _args, ctx) {
-      const rows = await ctx.db.$queryRawUnsafe<
-        { day: string; plays: number; listeners: number; completions: number; skips: number }[]
-      >(
-        `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(d."plays", 0) AS plays, coalesce(d."listeners", 0) AS listeners,
-           coalesce(d."completions", 0) AS completions, coalesce(d."skips", 0) AS skips
-         FROM generate_series(${today} - ($2::int - 1), ${today}, interval '1 day') AS g(day)
-         LEFT JOIN "metrics"."ArtistDaily" d ON d."artistId" = $1::uuid AND d."day" = g.day::date
-         ORDER BY g.day`,
-        s.artistId,
-        s.days,
-      );
+      const rows = await ctx.loaders.artistDays.load(`${s.artistId}|${s.days}`);
       return rows.map((r) => ({
         day: r.day,
         plays: r.plays,
@@ -59,15 +51,7 @@ export const resolvers: Resolvers<Context> = {
       return rate(t.skips, t.plays);
     },
     async topSongs(s, args, ctx) {
-      const rows = await ctx.db.$queryRawUnsafe<{ songId: string; plays: number }[]>(
-        `SELECT d."songId"::text AS "songId", sum(d."plays")::int AS plays
-         FROM "metrics"."SongDaily" d JOIN "metrics"."SongRecord" s ON s."id" = d."songId"
-         WHERE $1::uuid = ANY(s."artistIds") AND d."day" > ${today} - $2::int
-         GROUP BY d."songId" HAVING sum(d."plays") > 0 ORDER BY plays DESC, d."songId" LIMIT $3`,
-        s.artistId,
-        s.days,
-        span(args.first, 100, "first"),
-      );
+      const rows = await ctx.loaders.artistTopSongs.load(`${s.artistId}|${s.days}|${span(args.first, 100, "first")}`);
       return rows.map((r) => ({ song: { id: r.songId }, plays: r.plays }));
     },
   },
@@ -122,9 +106,10 @@ export const resolvers: Resolvers<Context> = {
   },
 };
 
-/** An artist's totals over the span (one statement, shared by the three fields asking). */
-function totals(ctx: Context, s: ArtistSpan) {
-  return ctx.loaders.artistTotals.load(`${s.artistId}|${s.days}`);
+/** An artist's totals over the span (one statement for the page, shared by three fields). */
+async function totals(ctx: Context, s: ArtistSpan) {
+  const [row] = await ctx.loaders.artistTotals.load(`${s.artistId}|${s.days}`);
+  return row ?? { plays: 0, completions: 0, skips: 0 };
 }
 
 /** A series of the platform's per-day figures (one row per day read), zero-filled. */
