@@ -104,6 +104,18 @@ describe("bad reports", () => {
       expect(res.accepted, code).toBeNull();
       expect(res.userErrors).toEqual([expect.objectContaining({ code, field: ["input", "events", "1", field] })]);
     }
+    // Every report at fault is named in one answer, whatever made it wrong.
+    const several = await track(me, [
+      report(s, randomUUID(), "PROGRESS", MINUTES_3 * 10),
+      report(randomUUID(), randomUUID(), "PROGRESS", 1000, { at: new Date(Date.now() - 30 * 86400_000) }),
+      good,
+      report(randomUUID(), randomUUID(), "PROGRESS", 1000),
+    ]);
+    expect(several.userErrors.map((e: any) => [e.code, e.field.join(".")])).toEqual([
+      ["INVALID_POSITION", "input.events.0.positionMs"],
+      ["INVALID_TIME", "input.events.1.at"],
+      ["SONG_NOT_FOUND", "input.events.3.songId"],
+    ]);
     const tooMany = await track(
       me,
       Array.from({ length: 101 }, () => report(s, randomUUID(), "PROGRESS", 1000)),

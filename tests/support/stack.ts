@@ -104,6 +104,19 @@ export async function startStack(opts: StackOptions = {}) {
 
   /** Resets a subgraph's statement counter and returns a function that reads it. */
   const countSqlOf = (name: string) => sqlLogs[name]!.reset();
+  /**
+   * Waits until these subgraphs send no statement for 300 ms (their event consumers done with
+   * what earlier steps caused), so a count that follows is the next request's alone.
+   */
+  const quietSql = async (names: string[], timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reads = names.map((name) => sqlLogs[name]!.reset());
+      await new Promise((r) => setTimeout(r, 300));
+      if (reads.every((read) => read() === 0)) return;
+      if (Date.now() > deadline) throw new Error(`${names.join(", ")} kept sending statements`);
+    }
+  };
   type Users = Awaited<ReturnType<typeof import("../../subgraphs/users/src/service.ts").startUsers>>;
   type Catalog = Awaited<ReturnType<typeof import("../../subgraphs/catalog/src/service.ts").startCatalog>>;
   type Library = Awaited<ReturnType<typeof import("../../subgraphs/library/src/service.ts").startLibrary>>;
@@ -117,6 +130,7 @@ export async function startStack(opts: StackOptions = {}) {
     /** Every subgraph started, by name. */
     services: running,
     countSqlOf,
+    quietSql,
     get sql() {
       return sqlLogs.users!;
     },

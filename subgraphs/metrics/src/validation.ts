@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { parseInput as parseWith, type Parsed } from "@melodi/kit";
 import type { UserErrorCode } from "./generated/graphql.ts";
 
-function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
+export function codeOf(issue: z.core.$ZodIssue): UserErrorCode {
   if (issue.code === "too_big")
     return issue.origin === "array" ? "TOO_MANY" : issue.origin === "string" ? "TOO_LONG" : "INVALID";
   if (issue.path.includes("positionMs")) return "INVALID_POSITION";

@@ -1,12 +1,12 @@
 // trackPlayback: the app's listening reports, kept once each (by client id and time), turned
 // into plays by the rules (rules.ts) in the same transaction, with what the rollups must add.
 // A batch is validated whole first: one bad report refuses the batch, and nothing is written.
-import { isUuid, requireViewer } from "@melodi/kit";
+import { isUuid, requireViewer, type UserError } from "@melodi/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
-import type { Resolvers } from "../generated/graphql.ts";
+import type { Resolvers, UserErrorCode } from "../generated/graphql.ts";
 import { fail } from "../errors.ts";
-import { parseInput } from "../validation.ts";
+import { codeOf, parseInput } from "../validation.ts";
 import { advance, type PlayState } from "./rules.ts";
 import { announceActivity, isPrivate, keepActivity } from "../friends/activity.ts";
 import type { ActivityModel } from "../models.ts";
@@ -19,39 +19,33 @@ const FUTURE_SLACK_MS = 60_000;
 /** A position this far past the song's length is rounding (the app's timer against the file's). */
 const POSITION_SLACK_MS = 2000;
 
-const trackInput = z.object({
+const reportInput = z.object({
+  clientEventId: z.string().min(1, { error: "Give the report an id." }).max(100, { error: "At most 100 characters." }),
+  playbackId: z.string().min(1, { error: "Give the playback an id." }).max(100, { error: "At most 100 characters." }),
+  // Lower case: a uuid in upper case names the same song.
+  songId: z
+    .string()
+    .refine(isUuid, { error: "Not a valid id." })
+    .transform((id) => id.toLowerCase()),
+  kind: z.enum(["STARTED", "PROGRESS", "ENDED"]),
+  positionMs: z.number().int().min(0, { error: "Position must be 0 or more." }),
+  at: z
+    .date()
+    .refine((d) => d.getTime() <= Date.now() + FUTURE_SLACK_MS, { error: "The time is in the future." })
+    .refine((d) => d.getTime() >= Date.now() - ACCEPT_DAYS * 86400_000, {
+      error: `Reports older than ${ACCEPT_DAYS} days are not taken.`,
+    }),
+  device: z.string().max(100, { error: "At most 100 characters." }).nullish(),
+});
+
+const batchInput = z.object({
   events: z
-    .array(
-      z.object({
-        clientEventId: z
-          .string()
-          .min(1, { error: "Give the report an id." })
-          .max(100, { error: "At most 100 characters." }),
-        playbackId: z
-          .string()
-          .min(1, { error: "Give the playback an id." })
-          .max(100, { error: "At most 100 characters." }),
-        // Lower case: a uuid in upper case names the same song.
-        songId: z
-          .string()
-          .refine(isUuid, { error: "Not a valid id." })
-          .transform((id) => id.toLowerCase()),
-        kind: z.enum(["STARTED", "PROGRESS", "ENDED"]),
-        positionMs: z.number().int().min(0, { error: "Position must be 0 or more." }),
-        at: z
-          .date()
-          .refine((d) => d.getTime() <= Date.now() + FUTURE_SLACK_MS, { error: "The time is in the future." })
-          .refine((d) => d.getTime() >= Date.now() - ACCEPT_DAYS * 86400_000, {
-            error: `Reports older than ${ACCEPT_DAYS} days are not taken.`,
-          }),
-        device: z.string().max(100, { error: "At most 100 characters." }).nullish(),
-      }),
-    )
+    .array(z.unknown())
     .min(1, { error: "Give at least one report." })
     .max(MAX_BATCH, { error: `At most ${MAX_BATCH} reports at once.` }),
 });
 
-type Report = z.output<typeof trackInput>["events"][number];
+type Report = z.output<typeof reportInput>;
 
 interface PlayRowState extends PlayState {
   id: string;
@@ -64,26 +58,38 @@ export const resolvers: Resolvers<Context> = {
   Mutation: {
     async trackPlayback(_parent, { input }, ctx) {
       const viewer = requireViewer(ctx.viewer);
-      const parsed = parseInput(trackInput, input);
-      if (!parsed.ok) return { accepted: null, duplicates: null, userErrors: parsed.userErrors };
-      const reports = parsed.value.events;
+      const batch = parseInput(batchInput, input);
+      if (!batch.ok) return { accepted: null, duplicates: null, userErrors: batch.userErrors };
+      // Each report on its own, so one answer names every report at fault (its shape and time
+      // here, its song and position below).
+      const shapeErrors: UserError<UserErrorCode>[] = [];
+      const reports: (Report | null)[] = batch.value.events.map((item, i) => {
+        const one = reportInput.safeParse(item);
+        if (one.success) return one.data;
+        for (const issue of one.error.issues)
+          shapeErrors.push(
+            fail(codeOf(issue), issue.message, ["input", "events", String(i), ...issue.path.map(String)]),
+          );
+        return null;
+      });
 
       // What each report is about must exist, be listed, and fit it.
       const songs = new Map(
-        (await ctx.db.songRecord.findMany({ where: { id: { in: [...new Set(reports.map((r) => r.songId))] } } })).map(
-          (s) => [s.id, s],
-        ),
+        (
+          await ctx.db.songRecord.findMany({ where: { id: { in: [...new Set(valid(reports).map((r) => r.songId))] } } })
+        ).map((s) => [s.id, s]),
       );
       const existing = new Map(
         (
           await ctx.db.play.findMany({
-            where: { userId: viewer.id, playbackId: { in: [...new Set(reports.map((r) => r.playbackId))] } },
+            where: { userId: viewer.id, playbackId: { in: [...new Set(valid(reports).map((r) => r.playbackId))] } },
             select: { playbackId: true, songId: true },
           })
         ).map((p) => [p.playbackId, p.songId]),
       );
       const songOfPlayback = new Map(existing);
       const errors = reports.flatMap((r, i) => {
+        if (!r) return [];
         const at = (field: string) => ["input", "events", String(i), field];
         const song = songs.get(r.songId);
         // A hidden song answers as an unknown one: nothing is counted for it.
@@ -97,10 +103,15 @@ export const resolvers: Resolvers<Context> = {
         songOfPlayback.set(r.playbackId, r.songId);
         return [];
       });
-      if (errors.length) return { accepted: null, duplicates: null, userErrors: errors };
+      if (shapeErrors.length || errors.length) {
+        // In the order of the reports.
+        const all = [...shapeErrors, ...errors].sort((a, b) => Number(a.field?.[2]) - Number(b.field?.[2]));
+        return { accepted: null, duplicates: null, userErrors: all };
+      }
+      const good = valid(reports);
 
       // The same report twice in one batch is one report.
-      const unique = [...new Map(reports.map((r) => [`${r.clientEventId}|${r.at.getTime()}`, r])).values()];
+      const unique = [...new Map(good.map((r) => [`${r.clientEventId}|${r.at.getTime()}`, r])).values()];
       const hidden = await isPrivate(ctx.db, viewer.id);
       let activity: ActivityModel | undefined;
       // Rows are written in one order whatever the batch's (by client id and time, playbacks by
@@ -147,7 +158,7 @@ export const resolvers: Resolvers<Context> = {
         // Another request made this playback for another song meanwhile (checked above against
         // what was committed; here against the locked row): nothing of this batch is kept.
         if (!(err instanceof PlaybackMismatch)) throw err;
-        const i = reports.findIndex((r) => r.playbackId === err.playbackId);
+        const i = good.findIndex((r) => r.playbackId === err.playbackId);
         return {
           accepted: null,
           duplicates: null,
@@ -165,10 +176,12 @@ export const resolvers: Resolvers<Context> = {
         await announceActivity(ctx.pubsub, activity).catch((err: unknown) =>
           ctx.log.warn({ err }, "friend activity not published"),
         );
-      return { accepted, duplicates: reports.length - accepted, userErrors: [] };
+      return { accepted, duplicates: good.length - accepted, userErrors: [] };
     },
   },
 };
+
+const valid = (reports: (Report | null)[]) => reports.filter((r): r is Report => r !== null);
 
 type Tx = Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0];
 
