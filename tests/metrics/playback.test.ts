@@ -209,3 +209,21 @@ describe("storage", () => {
     expect(await statementsFor(20)).toBe(await statementsFor(2));
   });
 });
+
+describe("statements", () => {
+  it("a batch of 50 reports over 10 playbacks costs the same statements as a single report", async () => {
+    const me = viewerWith("USER") as { id: string; role: "USER" };
+    const s = await song();
+    await track(me, [report(s, randomUUID(), "STARTED", 0)]); // warm: the listener's first write
+    const one = m.countSql();
+    await track(me, [report(s, randomUUID(), "PROGRESS", 10_000)]);
+    const single = one();
+    const batch = Array.from({ length: 10 }, () => randomUUID()).flatMap((playback) =>
+      Array.from({ length: 5 }, (_, i) => report(s, playback, "PROGRESS", 4000 * (i + 1))),
+    );
+    const many = m.countSql();
+    expect((await track(me, batch)).accepted).toBe(50);
+    console.log(`trackPlayback statements: ${single} (1 report) vs ${many()} (50 reports, 10 playbacks)`);
+    expect(many()).toBe(single);
+  });
+});

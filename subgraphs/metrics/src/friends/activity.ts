@@ -21,15 +21,6 @@ export interface ActivityMessage {
 
 export const toActivity = (m: ActivityMessage): ActivityModel => ({ ...m, at: new Date(m.at) });
 
-/** Whether this listener is in a private session. */
-export async function isPrivate(db: SqlRunner, userId: string): Promise<boolean> {
-  const rows = await db.$queryRawUnsafe<{ privateSession: boolean }[]>(
-    `SELECT "privateSession" FROM "metrics"."ListenerSettings" WHERE "userId" = $1::uuid`,
-    userId,
-  );
-  return rows[0]?.privateSession === true;
-}
-
 /** Records a listener's latest activity (a later one already kept wins). */
 export async function keepActivity(tx: SqlRunner, activity: ActivityModel): Promise<void> {
   await tx.$executeRawUnsafe(

@@ -8,7 +8,7 @@ import type { Resolvers, UserErrorCode } from "../generated/graphql.ts";
 import { fail } from "../errors.ts";
 import { codeOf, parseInput } from "../validation.ts";
 import { advance, type PlayState } from "./rules.ts";
-import { announceActivity, isPrivate, keepActivity } from "../friends/activity.ts";
+import { announceActivity, keepActivity } from "../friends/activity.ts";
 import type { ActivityModel } from "../models.ts";
 
 export const MAX_BATCH = 100;
@@ -73,20 +73,11 @@ export const resolvers: Resolvers<Context> = {
         return null;
       });
 
-      // What each report is about must exist, be listed, and fit it.
-      const songs = new Map(
-        (
-          await ctx.db.songRecord.findMany({ where: { id: { in: [...new Set(valid(reports).map((r) => r.songId))] } } })
-        ).map((s) => [s.id, s]),
-      );
-      const existing = new Map(
-        (
-          await ctx.db.play.findMany({
-            where: { userId: viewer.id, playbackId: { in: [...new Set(valid(reports).map((r) => r.playbackId))] } },
-            select: { playbackId: true, songId: true },
-          })
-        ).map((p) => [p.playbackId, p.songId]),
-      );
+      // What each report is about must exist, be listed, and fit it; the playbacks already made,
+      // and whether the listener is in a private session: one statement.
+      const known = await readContext(ctx, viewer.id, valid(reports));
+      const songs = new Map(known.songs.map((song) => [song.id, song]));
+      const existing = new Map(known.plays.map((p) => [p.playbackId, p.songId]));
       const songOfPlayback = new Map(existing);
       const errors = reports.flatMap((r, i) => {
         if (!r) return [];
@@ -97,8 +88,8 @@ export const resolvers: Resolvers<Context> = {
           return [fail("SONG_NOT_FOUND", "No song with this id.", at("songId"))];
         if (r.positionMs > song.durationMs + POSITION_SLACK_MS)
           return [fail("INVALID_POSITION", "The position is past the song's end.", at("positionMs"))];
-        const known = songOfPlayback.get(r.playbackId);
-        if (known && known !== r.songId)
+        const made = songOfPlayback.get(r.playbackId);
+        if (made && made !== r.songId)
           return [fail("PLAYBACK_MISMATCH", "This playback is of another song.", at("playbackId"))];
         songOfPlayback.set(r.playbackId, r.songId);
         return [];
@@ -112,7 +103,7 @@ export const resolvers: Resolvers<Context> = {
 
       // The same report twice in one batch is one report.
       const unique = [...new Map(good.map((r) => [`${r.clientEventId}|${r.at.getTime()}`, r])).values()];
-      const hidden = await isPrivate(ctx.db, viewer.id);
+      const hidden = known.privateSession;
       let activity: ActivityModel | undefined;
       // Rows are written in one order whatever the batch's (by client id and time, playbacks by
       // id), so two batches of one listener lock them alike and never deadlock.
@@ -185,6 +176,32 @@ const valid = (reports: (Report | null)[]) => reports.filter((r): r is Report =>
 
 type Tx = Parameters<Parameters<Context["db"]["$transaction"]>[0]>[0];
 
+interface KnownSong {
+  id: string;
+  durationMs: number;
+  listed: boolean;
+  artistIds: string[];
+  genreIds: string[];
+}
+
+/** The reports' songs, the listener's playbacks among them already made, the private switch. */
+async function readContext(ctx: Context, userId: string, reports: Report[]) {
+  const [row] = await ctx.db.$queryRawUnsafe<
+    { songs: KnownSong[]; plays: { playbackId: string; songId: string }[]; privateSession: boolean }[]
+  >(
+    `SELECT
+       coalesce((SELECT json_agg(json_build_object('id', s."id", 'durationMs', s."durationMs", 'listed', s."listed",
+         'artistIds', s."artistIds", 'genreIds', s."genreIds")) FROM "metrics"."SongRecord" s WHERE s."id" = ANY($1::uuid[])), '[]') AS songs,
+       coalesce((SELECT json_agg(json_build_object('playbackId', p."playbackId", 'songId', p."songId"))
+         FROM "metrics"."Play" p WHERE p."userId" = $2::uuid AND p."playbackId" = ANY($3::text[])), '[]') AS plays,
+       coalesce((SELECT "privateSession" FROM "metrics"."ListenerSettings" WHERE "userId" = $2::uuid), false) AS "privateSession"`,
+    [...new Set(reports.map((r) => r.songId))],
+    userId,
+    [...new Set(reports.map((r) => r.playbackId))],
+  );
+  return row!;
+}
+
 class PlaybackMismatch extends Error {
   readonly playbackId: string;
   constructor(playbackId: string) {
@@ -209,23 +226,20 @@ async function applyToPlays(
   for (const r of fresh) byPlayback.set(r.playbackId, [...(byPlayback.get(r.playbackId) ?? []), r]);
   const ids = [...byPlayback.keys()].sort();
   const first = ids.map((id) => byPlayback.get(id)![0]!);
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "metrics"."Play" ("id", "userId", "playbackId", "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs")
-     SELECT gen_random_uuid(), $1::uuid, p.pid, p.sid, p.duration, p.at, p.at, 0
-     FROM unnest($2::text[], $3::uuid[], $4::int[], $5::timestamp[]) AS p(pid, sid, duration, at)
-     ON CONFLICT ("userId", "playbackId") DO NOTHING`,
+  // Made if new, locked either way, and read back, in one statement (the no-op update is what
+  // locks an existing row and lets RETURNING give it).
+  const plays = await tx.$queryRawUnsafe<PlayRowState[]>(
+    `INSERT INTO "metrics"."Play" AS p ("id", "userId", "playbackId", "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs")
+     SELECT gen_random_uuid(), $1::uuid, n.pid, n.sid, n.duration, n.at, n.at, 0
+     FROM unnest($2::text[], $3::uuid[], $4::int[], $5::timestamp[]) AS n(pid, sid, duration, at)
+     ON CONFLICT ("userId", "playbackId") DO UPDATE SET "playbackId" = EXCLUDED."playbackId"
+     RETURNING p."id"::text AS id, p."playbackId", p."songId"::text AS "songId", p."durationMs", p."startedAt", p."lastAt",
+       p."maxPositionMs", p."countedAt", p."completed", p."ended", p."skipped"`,
     userId,
     ids,
     first.map((r) => r.songId),
     first.map((r) => songs.get(r.songId)!.durationMs),
     first.map((r) => r.at.toISOString()),
-  );
-  const plays = await tx.$queryRawUnsafe<PlayRowState[]>(
-    `SELECT "id"::text AS id, "playbackId", "songId"::text AS "songId", "durationMs", "startedAt", "lastAt", "maxPositionMs",
-       "countedAt", "completed", "ended", "skipped"
-     FROM "metrics"."Play" WHERE "userId" = $1::uuid AND "playbackId" = ANY($2::text[]) ORDER BY "playbackId" FOR UPDATE`,
-    userId,
-    ids,
   );
   const now = new Date();
   const updates: (PlayState & { id: string })[] = [];
@@ -240,12 +254,20 @@ async function applyToPlays(
     if (delta.plays || delta.completions || delta.skips)
       deltas.push({ songId: play.songId, day: state.countedAt!.toISOString().slice(0, 10), ...delta });
   }
+  // The plays and what the rollups must add, in one statement (no delta: the INSERT adds nothing).
+  // A song's artists and genres travel as comma-joined lists (unnest cannot take ragged arrays).
   await tx.$executeRawUnsafe(
-    `UPDATE "metrics"."Play" p SET "startedAt" = u.started, "lastAt" = u.last, "maxPositionMs" = u.pos, "countedAt" = u.counted,
-       "completed" = u.completed, "ended" = u.ended, "skipped" = u.skipped
-     FROM unnest($1::uuid[], $2::timestamp[], $3::timestamp[], $4::int[], $5::timestamp[], $6::bool[], $7::bool[], $8::bool[])
-       AS u(id, started, last, pos, counted, completed, ended, skipped)
-     WHERE p."id" = u.id`,
+    `WITH u AS (
+       UPDATE "metrics"."Play" p SET "startedAt" = u.started, "lastAt" = u.last, "maxPositionMs" = u.pos, "countedAt" = u.counted,
+         "completed" = u.completed, "ended" = u.ended, "skipped" = u.skipped
+       FROM unnest($1::uuid[], $2::timestamp[], $3::timestamp[], $4::int[], $5::timestamp[], $6::bool[], $7::bool[], $8::bool[])
+         AS u(id, started, last, pos, counted, completed, ended, skipped)
+       WHERE p."id" = u.id)
+     INSERT INTO "metrics"."PlayDelta" ("songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips", "private")
+     SELECT d.song, $9::uuid, coalesce(string_to_array(nullif(d.artists, ''), ',')::uuid[], '{}'),
+       coalesce(string_to_array(nullif(d.genres, ''), ',')::uuid[], '{}'), d.day, d.plays, d.completions, d.skips, $17
+     FROM unnest($10::uuid[], $11::text[], $12::text[], $13::date[], $14::int[], $15::int[], $16::int[])
+       AS d(song, artists, genres, day, plays, completions, skips)`,
     updates.map((u) => u.id),
     updates.map((u) => u.startedAt.toISOString()),
     updates.map((u) => u.lastAt.toISOString()),
@@ -254,23 +276,14 @@ async function applyToPlays(
     updates.map((u) => u.completed),
     updates.map((u) => u.ended),
     updates.map((u) => u.skipped),
+    userId,
+    deltas.map((d) => d.songId),
+    deltas.map((d) => songs.get(d.songId)?.artistIds.join(",") ?? ""),
+    deltas.map((d) => songs.get(d.songId)?.genreIds.join(",") ?? ""),
+    deltas.map((d) => d.day),
+    deltas.map((d) => d.plays),
+    deltas.map((d) => d.completions),
+    deltas.map((d) => d.skips),
+    privateSession,
   );
-  if (deltas.length)
-    await tx.$executeRawUnsafe(
-      // A song's artists and genres travel as comma-joined lists (unnest cannot take ragged arrays).
-      `INSERT INTO "metrics"."PlayDelta" ("songId", "userId", "artistIds", "genreIds", "day", "plays", "completions", "skips", "private")
-       SELECT d.song, $1::uuid, coalesce(string_to_array(nullif(d.artists, ''), ',')::uuid[], '{}'),
-         coalesce(string_to_array(nullif(d.genres, ''), ',')::uuid[], '{}'), d.day, d.plays, d.completions, d.skips, $9
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::date[], $6::int[], $7::int[], $8::int[])
-         AS d(song, artists, genres, day, plays, completions, skips)`,
-      userId,
-      deltas.map((d) => d.songId),
-      deltas.map((d) => songs.get(d.songId)?.artistIds.join(",") ?? ""),
-      deltas.map((d) => songs.get(d.songId)?.genreIds.join(",") ?? ""),
-      deltas.map((d) => d.day),
-      deltas.map((d) => d.plays),
-      deltas.map((d) => d.completions),
-      deltas.map((d) => d.skips),
-      privateSession,
-    );
 }
