@@ -105,14 +105,15 @@ export async function startStack(opts: StackOptions = {}) {
   /** Resets a subgraph's statement counter and returns a function that reads it. */
   const countSqlOf = (name: string) => sqlLogs[name]!.reset();
   /**
-   * Waits until these subgraphs send no statement for 300 ms (their event consumers done with
-   * what earlier steps caused), so a count that follows is the next request's alone.
+   * Waits until these subgraphs send no statement for `quietMs` (their event consumers done with
+   * what earlier steps caused; the default outlasts the relays' 1 s poll, whose own statements
+   * are not counted), so a count that follows is the next request's alone.
    */
-  const quietSql = async (names: string[], timeoutMs = 10_000) => {
+  const quietSql = async (names: string[], quietMs = 1500, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const reads = names.map((name) => sqlLogs[name]!.reset());
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, quietMs));
       if (reads.every((read) => read() === 0)) return;
       if (Date.now() > deadline) throw new Error(`${names.join(", ")} kept sending statements`);
     }
