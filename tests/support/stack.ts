@@ -132,6 +132,8 @@ export async function startStack(opts: StackOptions = {}) {
     services: running,
     countSqlOf,
     quietSql,
+    /** The statements a subgraph sent since its counter was last reset (their first 120 characters). */
+    sqlOf: (name: string) => sqlLogs[name]!.statements.map((x) => x.slice(0, 120)),
     get sql() {
       return sqlLogs.users!;
     },
