@@ -69,6 +69,24 @@ describe("the listening rules", () => {
     expect(await m.services.db.listeningEvent.count({ where: { userId: me.id } })).toBe(4);
   });
 
+  it("counts a play on the day it was heard, reported days later by a phone that was offline", async () => {
+    const me = viewerWith("USER") as { id: string; role: "USER" };
+    const s = await song();
+    const heard = new Date(Date.now() - 3 * 86400_000);
+    const playback = randomUUID();
+    await track(me, [
+      report(s, playback, "STARTED", 0, { at: heard }),
+      report(s, playback, "PROGRESS", 150_000, { at: heard }),
+    ]);
+    await rollUp(m.services.db);
+    expect(
+      await m.services.db.songDaily.findMany({
+        where: { songId: s },
+        select: { day: true, plays: true, completions: true },
+      }),
+    ).toEqual([{ day: new Date(`${heard.toISOString().slice(0, 10)}T00:00:00.000Z`), plays: 1, completions: 1 }]);
+  });
+
   it("takes a skip back when another device reports the listen reached 80 %", async () => {
     const me = viewerWith("USER") as { id: string; role: "USER" };
     const s = await song();

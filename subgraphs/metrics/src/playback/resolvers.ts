@@ -252,7 +252,9 @@ async function applyToPlays(
     const { state, delta } = advance(play, byPlayback.get(play.playbackId)!, play.durationMs, now);
     updates.push({ id: play.id, ...state });
     if (delta.plays || delta.completions || delta.skips)
-      deltas.push({ songId: play.songId, day: state.countedAt!.toISOString().slice(0, 10), ...delta });
+      // The day it was heard (UTC), not the day it reached us: a phone that was offline catches
+      // up on the days its plays happened.
+      deltas.push({ songId: play.songId, day: state.startedAt.toISOString().slice(0, 10), ...delta });
   }
   // The plays and what the rollups must add, in one statement (no delta: the INSERT adds nothing).
   // A song's artists and genres travel as comma-joined lists (unnest cannot take ragged arrays).
