@@ -13,8 +13,13 @@ export default defineConfig({
     globalSetup: ["tests/setup/global.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two cores: two test files at a time, each with its own services and Redis prefix.
-    maxWorkers: 2,
+    // One test file at a time. Files share one database, so every stack's outbox relays read the
+    // same outbox tables: with two files at once, one stack's relay could take an event another
+    // file's request made and queue it under its own Redis prefix, where the other stack's
+    // consumer never sees it (a test waiting for library to learn of its accounts timed out), and
+    // global figures (rankings, platform statistics) moved under another file's assertions. The
+    // suite takes about 100 s this way instead of 60 s, and none of that can happen.
+    maxWorkers: 1,
     // Test files share one module graph per worker: importing Apollo, Prisma and the services
     // again for every file was a third of the suite's time (50 s isolated, 24-30 s shared, same
     // machine). Files stay independent through what they own (their services, a Redis key prefix
