@@ -19,7 +19,8 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { openSubscribers } from "./wsSubscribers.ts";
 import { SUBGRAPH_SECRET_HEADER } from "@melodi/kit";
 import { root } from "../scripts/subgraphs.ts";
 import { cpuMs, freePort, startService, type Service } from "./procs.ts";
@@ -354,40 +355,17 @@ async function friends(
     [friend, followers],
   );
   const got = new Map<string, number[]>(); // song id → receipt times
-  await Promise.all(
-    followers.map(
-      (id) =>
-        new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(wsUrl, "graphql-transport-ws");
-          sockets.push(ws);
-          ws.once("error", reject);
-          ws.on("open", () =>
-            ws.send(
-              JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${sb.sign(id, "USER")}` } }),
-            ),
-          );
-          ws.on("message", (data) => {
-            const at = now();
-            const m = JSON.parse(String(data)) as { type: string; payload?: any };
-            if (m.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
-            else if (m.type === "connection_ack") {
-              ws.send(
-                JSON.stringify({
-                  id: "1",
-                  type: "subscribe",
-                  payload: { query: "subscription { friendActivity { at song { id } } }" },
-                }),
-              );
-              resolve();
-            } else if (m.type === "next") {
-              const songId = m.payload?.data?.friendActivity?.song?.id;
-              if (!songId) throw new Error(`bad delivery: ${JSON.stringify(m.payload)}`);
-              got.set(songId, [...(got.get(songId) ?? []), at]);
-            } else if (m.type === "error") reject(new Error(JSON.stringify(m.payload)));
-          });
-        }),
-    ),
-  );
+  await openSubscribers({
+    url: wsUrl,
+    tokens: followers.map((id) => sb.sign(id, "USER")),
+    query: "subscription { friendActivity { at song { id } } }",
+    sockets,
+    onNext(data, at) {
+      const songId = data?.friendActivity?.song?.id;
+      if (!songId) throw new Error(`bad delivery: ${JSON.stringify(data)}`);
+      got.set(songId, [...(got.get(songId) ?? []), at]);
+    },
+  });
   // Every subscription is on the friend's channel (one channel, 1,000 handlers in the subgraph).
   await sleep(2000);
   const token = sb.sign(friend, "USER");

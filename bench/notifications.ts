@@ -30,7 +30,8 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type pg from "pg";
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { openSubscribers } from "./wsSubscribers.ts";
 import { bullPrefix } from "@melodi/kit";
 import { root } from "../scripts/subgraphs.ts";
 import { HOURLY_QUEUE } from "../subgraphs/notifications/src/jobs/schedule.ts";
@@ -216,44 +217,19 @@ async function live(
   // --- 2. 1,000 subscribers
   log(`${SUBSCRIBERS} subscribers over graphql-ws through the router`);
   const receipts = new Map<string, { at: number; createdAt: number }[]>(); // title → deliveries
-  let ready = 0;
-  await Promise.all(
-    people.map(
-      (p) =>
-        new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${routerPort}/graphql`, "graphql-transport-ws");
-          sockets.push(ws);
-          ws.once("error", reject);
-          ws.on("open", () =>
-            ws.send(
-              JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${sign(p.id, "USER")}` } }),
-            ),
-          );
-          ws.on("message", (data) => {
-            const at = now();
-            const m = JSON.parse(String(data)) as { type: string; payload?: any };
-            if (m.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
-            else if (m.type === "connection_ack") {
-              ws.send(
-                JSON.stringify({
-                  id: "1",
-                  type: "subscribe",
-                  payload: { query: "subscription { notificationReceived { id title createdAt } }" },
-                }),
-              );
-              ready++;
-              resolve();
-            } else if (m.type === "next") {
-              const n = m.payload?.data?.notificationReceived;
-              if (!n) throw new Error(`bad delivery: ${JSON.stringify(m.payload)}`);
-              const list = receipts.get(n.title) ?? [];
-              list.push({ at, createdAt: Date.parse(n.createdAt) });
-              receipts.set(n.title, list);
-            } else if (m.type === "error") reject(new Error(JSON.stringify(m.payload)));
-          });
-        }),
-    ),
-  );
+  await openSubscribers({
+    url: `ws://127.0.0.1:${routerPort}/graphql`,
+    tokens: people.map((p) => sign(p.id, "USER")),
+    query: "subscription { notificationReceived { id title createdAt } }",
+    sockets,
+    onNext(data, at) {
+      const n = data?.notificationReceived;
+      if (!n) throw new Error(`bad delivery: ${JSON.stringify(data)}`);
+      const list = receipts.get(n.title) ?? [];
+      list.push({ at, createdAt: Date.parse(n.createdAt) });
+      receipts.set(n.title, list);
+    },
+  });
   // Every subscription is on its Redis channel before the first round.
   const plain = new Redis(redisUrl);
   for (;;) {
@@ -262,7 +238,7 @@ async function live(
     await sleep(100);
   }
   plain.disconnect();
-  log(`${ready} subscribed`);
+  log(`${people.length} subscribed`);
 
   // Where the time goes: when each notification reaches Redis (published by the subgraph), beside
   // when it reaches its client through the subgraph's and the router's subscriptions.

@@ -3,8 +3,8 @@
 // told of their own change, and the inbox API answers only its owner.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyEvent, type DomainEvent, type EventPayloads } from "@melodi/kit";
-import { events } from "../../subgraphs/notifications/src/events.ts";
+import type { EventPayloads } from "@melodi/kit";
+import { deliverTo } from "../support/notifications.ts";
 import { inProcessNotifications, viewerWith, type TestViewer } from "../support/inProcess.ts";
 
 let n: Awaited<ReturnType<typeof inProcessNotifications>>;
@@ -13,10 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => n.stop());
 
-async function deliver<T extends keyof EventPayloads>(type: T, payload: EventPayloads[T], id = randomUUID()) {
-  const event = { id, type, payload, occurredAt: new Date().toISOString() } as DomainEvent;
-  return applyEvent(n.services.db, "notifications", events.handlers, event);
-}
+const deliver = <T extends keyof EventPayloads>(type: T, payload: EventPayloads[T], id = randomUUID()) =>
+  deliverTo(n)(type, payload, { id });
 const saved = (ownerId: string, userId: string, playlistId = randomUUID()) =>
   deliver("playlist.saved", { playlistId, ownerId, userId, savedAt: new Date().toISOString() });
 

@@ -2,7 +2,8 @@
 // as library learns them (catalog's events, applied by library's own handlers exactly as its
 // queue worker applies them), and short calls for the mutations every test makes.
 import { randomUUID } from "node:crypto";
-import { applyEvent, type DomainEvent, type EventPayloads } from "@melodi/kit";
+import type { EventPayloads } from "@melodi/kit";
+import { consumerOf } from "./events.ts";
 import { expect } from "vitest";
 import { events } from "../../subgraphs/library/src/events.ts";
 import type { InProcessLibrary, TestViewer } from "./inProcess.ts";
@@ -12,14 +13,13 @@ import { until } from "./wait.ts";
 let version = 1;
 
 /** Delivers one event to library as its consumer would (once per id; replays are skipped). */
-export async function deliver<T extends keyof EventPayloads>(
+export function deliver<T extends keyof EventPayloads>(
   lib: InProcessLibrary,
   type: T,
   payload: EventPayloads[T],
   id: string = randomUUID(),
 ): Promise<boolean> {
-  const event = { id, type, payload, occurredAt: new Date().toISOString() } as DomainEvent;
-  return applyEvent(lib.services.db, "library", events.handlers, event);
+  return consumerOf("library", lib.services.db, events.handlers)(type, payload, { id });
 }
 
 export interface KnownSong {

@@ -2,7 +2,8 @@
 // and listening reports.
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import { applyEvent, type DomainEvent, type EventPayloads } from "@melodi/kit";
+import type { EventPayloads } from "@melodi/kit";
+import { consumerOf } from "./events.ts";
 import { events } from "../../subgraphs/metrics/src/events.ts";
 import type { inProcessMetrics } from "./inProcess.ts";
 
@@ -10,10 +11,9 @@ export type Metrics = Awaited<ReturnType<typeof inProcessMetrics>>;
 export const MINUTES_3 = 180_000;
 let version = 1;
 
-export async function deliver<T extends keyof EventPayloads>(m: Metrics, type: T, payload: EventPayloads[T]) {
-  const event = { id: randomUUID(), type, payload, occurredAt: new Date().toISOString() } as DomainEvent;
-  return applyEvent(m.services.db, "metrics", events.handlers, event);
-}
+/** Applies one event as metrics' consumer would. */
+export const deliver = <T extends keyof EventPayloads>(m: Metrics, type: T, payload: EventPayloads[T]) =>
+  consumerOf("metrics", m.services.db, events.handlers)(type, payload);
 
 /** A song metrics knows of, as catalog's song.changed leaves it. */
 export async function song(

@@ -2,28 +2,15 @@
 // accounts it knows of, devices, and its deliveries as rows.
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import { applyEvent, type DomainEvent, type EventPayloads, type Role } from "@melodi/kit";
+import type { Role } from "@melodi/kit";
+import { consumerOf } from "./events.ts";
 import { events } from "../../subgraphs/notifications/src/events.ts";
 import type { inProcessNotifications } from "./inProcess.ts";
 
 export type Notifications = Awaited<ReturnType<typeof inProcessNotifications>>;
 
 /** Applies one event as the consumer would (true: applied; false: already applied). */
-export function deliverTo(n: Notifications) {
-  return <T extends keyof EventPayloads>(
-    type: T,
-    payload: EventPayloads[T],
-    opts: { id?: string; occurredAt?: string } = {},
-  ) => {
-    const event = {
-      id: opts.id ?? randomUUID(),
-      type,
-      payload,
-      occurredAt: opts.occurredAt ?? new Date().toISOString(),
-    } as DomainEvent;
-    return applyEvent(n.services.db, "notifications", events.handlers, event);
-  };
-}
+export const deliverTo = (n: Notifications) => consumerOf("notifications", n.services.db, events.handlers);
 
 /** An account notifications knows of (from users' user.changed), as a viewer. */
 export async function knownUser(n: Notifications, role: Role = "USER", displayName = "Someone") {

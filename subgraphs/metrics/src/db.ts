@@ -12,6 +12,9 @@ export type {
 
 export type { DbOptions };
 
+/** Today (UTC) in SQL: the day every rollup is keyed by. */
+export const TODAY = "(now() AT TIME ZONE 'UTC')::date";
+
 export function createDb(opts: DbOptions): Db {
   return createPrismaClient(PrismaClient, "metrics", opts);
 }

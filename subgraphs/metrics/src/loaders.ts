@@ -1,8 +1,6 @@
 // Per-request DataLoaders (ARCHITECTURE.md §10): one statement per kind, whatever the page size.
 import { byIds, grouped, isUuid } from "@melodi/kit";
-import type { Db } from "./db.ts";
-
-const TODAY = `(now() AT TIME ZONE 'UTC')::date`;
+import { TODAY, type Db } from "./db.ts";
 
 export interface ArtistDayRow {
   key: string;
@@ -51,7 +49,7 @@ export function createLoaders(db: Db) {
       db.$queryRawUnsafe(
         `SELECT a."id"::text AS id,
            (SELECT count(*)::int FROM "metrics"."ArtistListener" l
-            WHERE l."artistId" = a."id" AND l."lastDay" > (now() AT TIME ZONE 'UTC')::date - 28) AS listeners
+            WHERE l."artistId" = a."id" AND l."lastDay" > ${TODAY} - 28) AS listeners
          FROM "metrics"."ArtistRecord" a WHERE a."id" = ANY($1::uuid[]) AND a."listed"`,
         ids,
       ),

@@ -2,16 +2,15 @@
 // from the daily rollups every few minutes by a job and read as a table: a play's weight halves
 // every 7 days, over the last 28. Hidden songs and artists are never ranked (and are filtered
 // again when read, for one hidden since the last run).
-import type { Db } from "../db.ts";
+import { TODAY, type Db } from "../db.ts";
 
 export const OVERALL = "00000000-0000-0000-0000-000000000000";
 export const RANK_DEPTH = 100;
 export const WINDOW_DAYS = 28;
 export const HALF_LIFE_DAYS = 7;
 
-const decayed = (plays: string, day: string) =>
-  `sum(${plays} * power(0.5, ((now() AT TIME ZONE 'UTC')::date - ${day}) / ${HALF_LIFE_DAYS}.0))`;
-const since = `(now() AT TIME ZONE 'UTC')::date - ${WINDOW_DAYS}`;
+const decayed = (plays: string, day: string) => `sum(${plays} * power(0.5, (${TODAY} - ${day}) / ${HALF_LIFE_DAYS}.0))`;
+const since = `${TODAY} - ${WINDOW_DAYS}`;
 
 /** Replaces every ranking in one transaction (readers see the old one until it commits). */
 export async function computeRankings(db: Db): Promise<number> {

@@ -5,7 +5,7 @@
 // MIN_CO_LISTENERS share it; the top 20 per song, recomputed by a job every 15 minutes. At a
 // scale where the self-join is too big for one Postgres, the same table would be filled by a
 // batch job elsewhere (ARCHITECTURE.md §16).
-import type { Db } from "../db.ts";
+import { TODAY, type Db } from "../db.ts";
 
 export const PER_LISTENER = 30;
 export const LOOKBACK_DAYS = 90;
@@ -21,7 +21,7 @@ export async function computeSimilar(db: Db): Promise<number> {
            SELECT u."userId", u."songId",
              row_number() OVER (PARTITION BY u."userId" ORDER BY u."lastDay" DESC, u."plays" DESC, u."songId") AS n
            FROM "metrics"."UserSong" u JOIN "metrics"."SongRecord" s ON s."id" = u."songId" AND s."listed"
-           WHERE u."lastDay" > (now() AT TIME ZONE 'UTC')::date - ${LOOKBACK_DAYS}
+           WHERE u."lastDay" > ${TODAY} - ${LOOKBACK_DAYS}
          ) r WHERE n <= ${PER_LISTENER}),
        listeners AS (SELECT "songId", count(*) AS n FROM recent GROUP BY 1),
        pairs AS (

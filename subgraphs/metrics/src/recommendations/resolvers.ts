@@ -1,15 +1,13 @@
 // Song.similar and Query.forYou, read from the Similar table (recommendations/compute.ts).
-import { badUserInput, requireViewer } from "@melodi/kit";
+import { requireViewer } from "@melodi/kit";
 import type { Context } from "../context.ts";
+import { TODAY } from "../db.ts";
+import { inRange } from "../validation.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import { OVERALL } from "../rankings/compute.ts";
 import { PER_LISTENER } from "./compute.ts";
 
-const bound = (first: number | null | undefined, max: number) => {
-  const n = first ?? 10;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badUserInput(`first must be from 1 to ${max}.`, "first");
-  return n;
-};
+const bound = (first: number | null | undefined, max: number) => inRange(first, 10, max, "first");
 
 export const resolvers: Resolvers<Context> = {
   Song: {
@@ -28,7 +26,7 @@ export const resolvers: Resolvers<Context> = {
            SELECT "songId", "lastDay" FROM "metrics"."UserSong" WHERE "userId" = $1::uuid
            ORDER BY "lastDay" DESC, "plays" DESC LIMIT ${PER_LISTENER}),
          heard AS (SELECT "songId" FROM "metrics"."UserSong" WHERE "userId" = $1::uuid
-           AND "lastDay" > (now() AT TIME ZONE 'UTC')::date - 28)
+           AND "lastDay" > ${TODAY} - 28)
          SELECT x."similarId"::text AS id FROM mine m
          JOIN "metrics"."Similar" x ON x."songId" = m."songId"
          JOIN "metrics"."SongRecord" s ON s."id" = x."similarId" AND s."listed"
@@ -44,7 +42,7 @@ export const resolvers: Resolvers<Context> = {
          JOIN "metrics"."SongRecord" s ON s."id" = r."entityId" AND s."listed"
          WHERE r."kind" = 'SONG' AND r."scope" = $1::uuid
            AND r."entityId" NOT IN (SELECT "songId" FROM "metrics"."UserSong" WHERE "userId" = $2::uuid
-             AND "lastDay" > (now() AT TIME ZONE 'UTC')::date - 28)
+             AND "lastDay" > ${TODAY} - 28)
          ORDER BY r."rank" LIMIT $3`,
         OVERALL,
         viewer.id,

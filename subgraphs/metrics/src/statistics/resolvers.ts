@@ -2,18 +2,15 @@
 // admins (catalog's viewerCanManage, which the router fetches for metrics through @requires),
 // and the platform's for admins. Series are zero-filled day by day (generate_series), so a
 // chart draws them as they are.
-import { badUserInput, forbidden, requireRole, requireViewer } from "@melodi/kit";
+import { forbidden, requireRole, requireViewer } from "@melodi/kit";
 import type { Context } from "../context.ts";
+import { TODAY } from "../db.ts";
+import { inRange } from "../validation.ts";
 import type { Resolvers } from "../generated/graphql.ts";
 import type { ArtistSpan } from "../models.ts";
 
-const today = `(now() AT TIME ZONE 'UTC')::date`;
-
-function span(value: number | null | undefined, max: number, name: string): number {
-  const n = value ?? 0;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badUserInput(`${name} must be from 1 to ${max}.`, name);
-  return n;
-}
+/** An argument's value (the schema gives each a default). */
+const span = (value: number | null | undefined, max: number, name: string) => inRange(value, 0, max, name);
 
 const rate = (part: number, plays: number) => (plays > 0 ? part / plays : null);
 
@@ -71,7 +68,7 @@ export const resolvers: Resolvers<Context> = {
     async playsPerUser(s, _args, ctx) {
       const rows = await ctx.db.$queryRawUnsafe<{ bucket: number; users: number }[]>(
         `SELECT width_bucket(p, ARRAY[1, 2, 6, 21, 101]) AS bucket, count(*)::int AS users
-         FROM (SELECT sum("plays") AS p FROM "metrics"."UserDaily" WHERE "day" > ${today} - $1::int GROUP BY "userId") u
+         FROM (SELECT sum("plays") AS p FROM "metrics"."UserDaily" WHERE "day" > ${TODAY} - $1::int GROUP BY "userId") u
          WHERE p > 0 GROUP BY 1`,
         s.days,
       );
@@ -88,7 +85,7 @@ export const resolvers: Resolvers<Context> = {
     async topSongs(s, args, ctx) {
       const rows = await ctx.db.$queryRawUnsafe<{ id: string; plays: number }[]>(
         `SELECT "songId"::text AS id, sum("plays")::int AS plays FROM "metrics"."SongDaily"
-         WHERE "day" > ${today} - $1::int GROUP BY 1 HAVING sum("plays") > 0 ORDER BY plays DESC, 1 LIMIT $2`,
+         WHERE "day" > ${TODAY} - $1::int GROUP BY 1 HAVING sum("plays") > 0 ORDER BY plays DESC, 1 LIMIT $2`,
         s.days,
         span(args.first, 100, "first"),
       );
@@ -97,7 +94,7 @@ export const resolvers: Resolvers<Context> = {
     async topArtists(s, args, ctx) {
       const rows = await ctx.db.$queryRawUnsafe<{ id: string; plays: number }[]>(
         `SELECT "artistId"::text AS id, sum("plays")::int AS plays FROM "metrics"."ArtistDaily"
-         WHERE "day" > ${today} - $1::int GROUP BY 1 HAVING sum("plays") > 0 ORDER BY plays DESC, 1 LIMIT $2`,
+         WHERE "day" > ${TODAY} - $1::int GROUP BY 1 HAVING sum("plays") > 0 ORDER BY plays DESC, 1 LIMIT $2`,
         s.days,
         span(args.first, 100, "first"),
       );
@@ -116,7 +113,7 @@ async function totals(ctx: Context, s: ArtistSpan) {
 async function daily(ctx: Context, days: number, column: "plays" | "activeUsers") {
   return ctx.db.$queryRawUnsafe<{ day: string; value: number }[]>(
     `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(p."${column}", 0)::int AS value
-     FROM generate_series(${today} - ($1::int - 1), ${today}, interval '1 day') AS g(day)
+     FROM generate_series(${TODAY} - ($1::int - 1), ${TODAY}, interval '1 day') AS g(day)
      LEFT JOIN "metrics"."PlatformDaily" p ON p."day" = g.day::date
      ORDER BY g.day`,
     days,
@@ -127,7 +124,7 @@ async function daily(ctx: Context, days: number, column: "plays" | "activeUsers"
 async function monthly(ctx: Context, months: number, column: "plays" | "activeUsers") {
   return ctx.db.$queryRawUnsafe<{ month: string; value: number }[]>(
     `SELECT to_char(g.month, 'YYYY-MM') AS month, coalesce(p."${column}", 0)::int AS value
-     FROM generate_series(date_trunc('month', ${today}) - ($1::int - 1) * interval '1 month', date_trunc('month', ${today}), interval '1 month') AS g(month)
+     FROM generate_series(date_trunc('month', ${TODAY}) - ($1::int - 1) * interval '1 month', date_trunc('month', ${TODAY}), interval '1 month') AS g(month)
      LEFT JOIN "metrics"."PlatformMonthly" p ON p."month" = g.month::date
      ORDER BY g.month`,
     months,
